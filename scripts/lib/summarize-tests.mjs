@@ -1,0 +1,37 @@
+// Adds up vitest's and Playwright's JSON reports into the one closing line CI reads:
+// "N passed, N failed" (", N skipped" when some were). A report that should exist but does not counts
+// as one failure, so a runner that crashed can never look green.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+const [unitPath, e2ePath] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+if (existsSync(unitPath)) {
+  const r = JSON.parse(readFileSync(unitPath, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  // A file that failed to load has no failing test of its own: count it once.
+  failed += (r.testResults ?? []).filter((s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+} else {
+  console.error(`no unit-test report at ${unitPath}`);
+  failed += 1;
+}
+
+const hasSpecs = existsSync('e2e') && readdirSync('e2e').some((f) => f.endsWith('.spec.ts'));
+if (hasSpecs) {
+  if (e2ePath && existsSync(e2ePath)) {
+    const s = JSON.parse(readFileSync(e2ePath, 'utf8')).stats ?? {};
+    passed += (s.expected ?? 0) + (s.flaky ?? 0);
+    failed += s.unexpected ?? 0;
+    skipped += s.skipped ?? 0;
+  } else {
+    console.error(`no browser-test report at ${e2ePath}`);
+    failed += 1;
+  }
+}
+
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

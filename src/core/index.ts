@@ -1,0 +1,11 @@
+/** Public surface of the framework-free core: what the app, workers and scripts import. */
+export * from './models/config';
+export * from './models/presets';
+export { PixelModel, createModel } from './models/pixelModel';
+export * from './likelihood';
+export * from './masks';
+export * from './random';
+export * from './sampling/types';
+export { sampleNaive } from './sampling/naive';
+export { probabilities } from './sampling/draw';
+export * from './io/artifacts';

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { channelGroups, gateGroups } from '../masks';
+import { forgetBiasInit, lstmCell } from './lstm';
+import { MaskedConv } from './maskedConv';
+import type { ParamStore } from './params';
+import type { RecurrentLayerSpec } from './rowLstm';
+import { skew, unskew } from './skew';
+
+/**
+ * One direction of the Diagonal BiLSTM (SPEC.md §3): a 1×1 mask-B input-to-state convolution, then a scan
+ * over the columns of the skewed map, left to right. The state-to-state kernel is 2×1 over the previous
+ * column: the cell in the same row (the pixel to the left in image space) and the cell one row up (the
+ * pixel above). It is computed as one matrix product of [h_same, h_up] with a [2h, 4h] weight.
+ */
+export class DiagonalDirection {
+  readonly is: MaskedConv;
+  readonly ss: tf.Variable; // [2h, 4h]: rows 0..h−1 act on the same-row cell, h..2h−1 on the cell above
+  readonly cond: MaskedConv | null;
+  readonly h0: tf.Variable; // [h], state of column −1
+  readonly c0: tf.Variable;
+
+  constructor(store: ParamStore, readonly spec: RecurrentLayerSpec) {
+    const { name, hidden: h, groups } = spec;
+    this.is = new MaskedConv(store, {
+      name: `${name}/is`,
+      kh: 1,
+      kw: 1,
+      inGroups: channelGroups(2 * h, groups),
+      outGroups: gateGroups(h, 4, groups),
+      mask: 'B',
+      biasInit: forgetBiasInit(h),
+    });
+    this.ss = store.glorot(`${name}/ss/w`, [2 * h, 4 * h], 2 * h, 4 * h);
+    this.h0 = store.fill(`${name}/h0`, [h], 0);
+    this.c0 = store.fill(`${name}/c0`, [h], 0);
+    this.cond = spec.condChannels
+      ? new MaskedConv(store, { name: `${name}/cond`, kh: 1, kw: 1, inGroups: new Int32Array(spec.condChannels), outGroups: new Int32Array(4 * h), mask: 'none', bias: false })
+      : null;
+  }
+
+  inputToState(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const s = this.is.apply(x); // [B,H,W,4h]
+      return this.cond && condMap ? tf.add(s, this.cond.apply(condMap)) : s;
+    });
+  }
+
+  /** One column step in skewed space: gates [B,H,4h] from the input column and the previous column's state. */
+  step(isCol: tf.Tensor3D, hPrev: tf.Tensor3D, cPrev: tf.Tensor3D): { h: tf.Tensor3D; c: tf.Tensor3D } {
+    return tf.tidy(() => {
+      const [b, rows, h] = hPrev.shape;
+      const up = tf.pad(hPrev, [[0, 0], [1, 0], [0, 0]]).slice([0, 0, 0], [b, rows, h]); // row r gets row r−1's state
+      const ss = tf.matMul(tf.concat([hPrev, up], 2).reshape([b * rows, 2 * h]), this.ss).reshape([b, rows, 4 * h]);
+      return lstmCell(tf.add(isCol, ss), cPrev) as { h: tf.Tensor3D; c: tf.Tensor3D };
+    });
+  }
+
+  initialState(batch: number, rows: number): { h: tf.Tensor3D; c: tf.Tensor3D } {
+    const h = this.spec.hidden;
+    return tf.tidy(() => ({
+      h: tf.broadcastTo(this.h0.reshape([1, 1, h]), [batch, rows, h]) as tf.Tensor3D,
+      c: tf.broadcastTo(this.c0.reshape([1, 1, h]), [batch, rows, h]) as tf.Tensor3D,
+    }));
+  }
+
+  /** Scan of a precomputed input-to-state map: [B,H,W,4h] → hidden states [B,H,W,h]. */
+  scan(isMap: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [b, rows, w] = isMap.shape;
+      const cols = tf.unstack(skew(isMap), 2) as tf.Tensor3D[]; // (W+H−1) × [B,H,4h]
+      let { h, c } = this.initialState(b, rows);
+      const out: tf.Tensor3D[] = [];
+      for (const col of cols) {
+        ({ h, c } = this.step(col, h, c));
+        out.push(h);
+      }
+      return unskew(tf.stack(out, 2) as tf.Tensor4D, w); // [B,H,W,h]
+    });
+  }
+}
+
+/**
+ * Diagonal BiLSTM: the left-to-right direction, plus a second direction that scans the image mirrored
+ * left–right. The second direction at row r has seen pixels to the right of (r, j) in row r, so its output
+ * is shifted down one row before the two are added: output row r gets the mirrored state of row r−1.
+ * Together they see the entire available context (SPEC.md §3).
+ */
+export class DiagonalBiLSTM {
+  readonly forward: DiagonalDirection;
+  readonly backward: DiagonalDirection;
+
+  constructor(store: ParamStore, readonly spec: RecurrentLayerSpec) {
+    this.forward = new DiagonalDirection(store, { ...spec, name: `${spec.name}/fw` });
+    this.backward = new DiagonalDirection(store, { ...spec, name: `${spec.name}/bw` });
+  }
+
+  /** [B,H,W,2h] → [B,H,W,h]. */
+  apply(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const left = this.forward.scan(this.forward.inputToState(x, condMap));
+      const mirrored = tf.reverse(this.backward.inputToState(x, condMap), 2) as tf.Tensor4D;
+      const right = tf.reverse(this.backward.scan(mirrored), 2) as tf.Tensor4D;
+      return tf.add(left, shiftDown(right));
+    });
+  }
+}
+
+/** Shift a map down by one row, zeros in row 0: [B,H,W,C] → [B,H,W,C]. */
+export function shiftDown(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    return tf.pad(x, [[0, 0], [1, 0], [0, 0], [0, 0]]).slice([0, 0, 0, 0], [b, h, w, c]);
+  });
+}

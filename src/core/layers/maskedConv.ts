@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import { convMask, type MaskType } from '../masks';
+import type { ParamStore } from './params';
+
+export interface MaskedConvSpec {
+  name: string;
+  kh: number;
+  kw: number;
+  inGroups: Int32Array;
+  outGroups: Int32Array;
+  /** 'none' for the unmasked convolutions (conditioning maps). */
+  mask: MaskType | 'none';
+  bias?: boolean;
+  /** Initial bias values (zeros by default). */
+  biasInit?: Float32Array;
+}
+
+/**
+ * A 'same'-padded convolution computed as conv(x, W ⊙ M) (SPEC.md §2), so the gradient of W is
+ * masked too and masked weights stay exactly zero in effect whatever the optimiser does to W.
+ */
+export class MaskedConv {
+  readonly w: tf.Variable; // [kh, kw, cin, cout]
+  readonly b: tf.Variable | null; // [cout]
+  readonly mask: tf.Tensor4D | null;
+  readonly cout: number;
+
+  constructor(store: ParamStore, readonly spec: MaskedConvSpec) {
+    const { name, kh, kw, inGroups, outGroups } = spec;
+    const cin = inGroups.length;
+    this.cout = outGroups.length;
+    this.w = store.glorot(`${name}/w`, [kh, kw, cin, this.cout], kh * kw * cin, this.cout);
+    this.b =
+      spec.bias === false ? null : spec.biasInit ? store.values(`${name}/b`, [this.cout], spec.biasInit) : store.fill(`${name}/b`, [this.cout], 0);
+    this.mask =
+      spec.mask === 'none'
+        ? null
+        : (store.constant(tf.tensor4d(convMask(kh, kw, inGroups, outGroups, spec.mask), [kh, kw, cin, this.cout])) as tf.Tensor4D);
+  }
+
+  /** The effective kernel W ⊙ M. */
+  kernel(): tf.Tensor4D {
+    return this.mask ? tf.mul(this.w, this.mask) : (this.w as tf.Tensor4D);
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { kh, kw } = this.spec;
+      let y: tf.Tensor4D;
+      if (kh === 1 && kw === 1) {
+        // A 1×1 convolution is a matrix product; tfjs's matMul and its gradients are much faster than
+        // conv2d's filter gradient on every backend.
+        const [b, h, w, cin] = x.shape;
+        const k = this.kernel().reshape([cin, this.cout]);
+        y = tf.matMul(x.reshape([b * h * w, cin]), k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
+      } else {
+        y = tf.conv2d(x, this.kernel(), 1, 'same'); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
+      }
+      return this.b ? tf.add(y, this.b) : y;
+    });
+  }
+}

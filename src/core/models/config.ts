@@ -1,0 +1,75 @@
+/**
+ * Typed configuration of every model in the project (SPEC.md §3–4).
+ * A config is plain JSON: it is stored in model.json next to the weights and fully determines the graph.
+ */
+
+export type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
+
+/** 'binary': one sigmoid logit per sub-pixel (binarised MNIST). 'softmax256': a 256-way softmax per colour. */
+export type OutputKind = 'binary' | 'softmax256';
+
+export interface ConditionConfig {
+  /** Side of the small (subsampled) image the conditional model is given, e.g. 16 for a 32×32 target. */
+  smallHeight: number;
+  smallWidth: number;
+  /** Channels c of the upsampled conditioning map c × n × n (SPEC.md §3, Multi-Scale PixelRNN). */
+  mapChannels: number;
+}
+
+export interface ModelConfig {
+  arch: Arch;
+  height: number;
+  width: number;
+  /** 1 for grey or binary images (one colour group), 3 for RGB (groups R, G, B). */
+  channels: 1 | 3;
+  output: OutputKind;
+  /** Number of residual layers after the first 7×7 mask-A convolution (Row LSTM, Diagonal BiLSTM or conv block). */
+  layers: number;
+  /** h: the recurrent state size per gate; residual stream carries 2h features. */
+  hidden: number;
+  /** Width of the two-layer ReLU → 1×1 head (the paper: 32 for MNIST, 1024 for CIFAR-10). */
+  headWidth: number;
+  /** Kernel of the first, mask-A convolution (the paper: 7). */
+  firstKernel: number;
+  /** Residual connections around every layer (the paper uses them). */
+  residual: boolean;
+  /** Learnable 1×1 skip connections from every layer to the head (the paper uses them). */
+  skip: boolean;
+  /** Present only for the conditional half of a Multi-Scale PixelRNN. */
+  condition?: ConditionConfig;
+  /** Seed of the weight initialisation: the same config and seed give the same initial weights. */
+  seed: number;
+}
+
+/** Number of values one sub-pixel can take: 2 for binary, 256 otherwise. */
+export function categories(config: Pick<ModelConfig, 'output'>): number {
+  return config.output === 'binary' ? 2 : 256;
+}
+
+/** Sub-pixels (dimensions) of one image: n · n · channels. */
+export function dims(config: Pick<ModelConfig, 'height' | 'width' | 'channels'>): number {
+  return config.height * config.width * config.channels;
+}
+
+export function validateConfig(c: ModelConfig): void {
+  const fail = (msg: string): never => {
+    throw new Error(`Invalid model config: ${msg}`);
+  };
+  if (!['pixelcnn', 'rowlstm', 'diagonal'].includes(c.arch)) fail(`unknown arch "${String(c.arch)}"`);
+  if (c.channels !== 1 && c.channels !== 3) fail(`channels must be 1 or 3, got ${String(c.channels)}`);
+  if (c.output !== 'binary' && c.output !== 'softmax256') fail(`unknown output "${String(c.output)}"`);
+  if (c.output === 'binary' && c.channels !== 1) fail('binary output needs channels = 1');
+  for (const k of ['height', 'width', 'layers', 'hidden', 'headWidth', 'firstKernel'] as const) {
+    const v = c[k];
+    if (!Number.isInteger(v) || v < (k === 'layers' ? 0 : 1)) fail(`${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (c.firstKernel % 2 !== 1) fail(`firstKernel must be odd, got ${c.firstKernel}`);
+  if (c.channels === 3 && c.hidden < 3) fail('an RGB model needs hidden ≥ 3 (one feature per colour group at least)');
+  if (c.condition) {
+    const { smallHeight, smallWidth, mapChannels } = c.condition;
+    if (c.height % smallHeight !== 0 || c.width % smallWidth !== 0) fail('the target size must be a multiple of the small size');
+    const f = c.height / smallHeight;
+    if (f !== c.width / smallWidth || (f & (f - 1)) !== 0 || f < 2) fail('the upsampling factor must be the same power of two ≥ 2 on both axes');
+    if (!Number.isInteger(mapChannels) || mapChannels < 1) fail('mapChannels must be a positive integer');
+  }
+}
