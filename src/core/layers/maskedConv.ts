@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convMask, type MaskType } from '../masks';
+import { convSame, liveTapsOf } from './convGrad';
 import type { ParamStore } from './params';
 
 export interface MaskedConvSpec {
@@ -24,6 +25,8 @@ export class MaskedConv {
   readonly b: tf.Variable | null; // [cout]
   readonly mask: tf.Tensor4D | null;
   readonly cout: number;
+  /** Taps of the kernel that the mask does not zero entirely (their gradient is the only one computed). */
+  private readonly liveTaps: boolean[] | undefined;
 
   constructor(store: ParamStore, readonly spec: MaskedConvSpec) {
     const { name, kh, kw, inGroups, outGroups } = spec;
@@ -32,10 +35,9 @@ export class MaskedConv {
     this.w = store.glorot(`${name}/w`, [kh, kw, cin, this.cout], kh * kw * cin, this.cout);
     this.b =
       spec.bias === false ? null : spec.biasInit ? store.values(`${name}/b`, [this.cout], spec.biasInit) : store.fill(`${name}/b`, [this.cout], 0);
-    this.mask =
-      spec.mask === 'none'
-        ? null
-        : (store.constant(tf.tensor4d(convMask(kh, kw, inGroups, outGroups, spec.mask), [kh, kw, cin, this.cout])) as tf.Tensor4D);
+    const mask = spec.mask === 'none' ? null : convMask(kh, kw, inGroups, outGroups, spec.mask);
+    this.mask = mask ? (store.constant(tf.tensor4d(mask, [kh, kw, cin, this.cout])) as tf.Tensor4D) : null;
+    this.liveTaps = mask ? liveTapsOf(mask, kh, kw, cin, this.cout) : undefined;
   }
 
   /** The effective kernel W ⊙ M. */
@@ -54,7 +56,7 @@ export class MaskedConv {
         const k = this.kernel().reshape([cin, this.cout]);
         y = tf.matMul(x.reshape([b * h * w, cin]), k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
       } else {
-        y = tf.conv2d(x, this.kernel(), 1, 'same'); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
+        y = convSame(x, this.kernel(), this.liveTaps); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
       }
       return this.b ? tf.add(y, this.b) : y;
     });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
+import { convSame } from './convGrad';
 import { forgetBiasInit, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
@@ -56,7 +57,7 @@ export class RowLSTM {
   /** One row step: gates of row i from its input-to-state slice and the previous row's state. */
   step(isRow: tf.Tensor4D, hPrev: tf.Tensor4D, cPrev: tf.Tensor4D): { h: tf.Tensor4D; c: tf.Tensor4D } {
     return tf.tidy(() => {
-      const gates = tf.add(isRow, tf.conv2d(hPrev, this.ss as tf.Tensor4D, 1, 'same')); // [B,1,W,4h]
+      const gates = tf.add(isRow, convSame(hPrev, this.ss as tf.Tensor4D)); // [B,1,W,h] ⊛ [1,3,h,4h] → [B,1,W,4h]
       return lstmCell(gates, cPrev) as { h: tf.Tensor4D; c: tf.Tensor4D };
     });
   }

