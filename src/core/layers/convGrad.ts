@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean[]): tf.Tensor4D {
   const [kh, kw, cin, cout] = kernel.shape;
   if (kh % 2 === 0 || kw % 2 === 0) throw new Error(`convSame needs odd kernels, got ${kh}×${kw}`);
-  const f = tf.customGrad((xs: tf.Tensor, ks: tf.Tensor, save: tf.GradSaveFunc) => {
+  // customGrad's typing takes (...inputs, save) as one variadic list.
+  const f = tf.customGrad(((xs: tf.Tensor, ks: tf.Tensor, save: tf.GradSaveFunc) => {
     const xi = xs as tf.Tensor4D;
     const k = ks as tf.Tensor4D;
     save([xi, k]);
@@ -48,7 +49,7 @@ export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean
         return [dx, dk];
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, kernel) as tf.Tensor4D;
 }
 
