@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { convSame, liveTapsOf } from '../../src/core/layers/convGrad';
+import { convSame, linear, liveTapsOf } from '../../src/core/layers/convGrad';
 import { channelGroups, convMask } from '../../src/core/masks';
 
 async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -47,6 +47,17 @@ describe("the project's convolution gradients equal tfjs's", () => {
     const theirs = tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, tf.mul(v, mask) as tf.Tensor4D, 1, 'same'))))(w);
     expect(await maxRelErr(ours, theirs)).toBeLessThan(1e-4);
     tf.dispose([mask, x, w, ours, theirs]);
+  });
+
+  it('linear (1×1 layers) has the gradients of matMul', async () => {
+    const x = tf.randomNormal([10, 7], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const w = tf.randomNormal([7, 5], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const proj = tf.randomNormal([10, 5], 0, 1, 'float32', 8);
+    const ours = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(linear(a as tf.Tensor2D, b as tf.Tensor2D), proj)))([x, w]);
+    const theirs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), proj)))([x, w]);
+    expect(await maxRelErr(ours[0]!, theirs[0]!)).toBeLessThan(1e-5);
+    expect(await maxRelErr(ours[1]!, theirs[1]!)).toBeLessThan(1e-5);
+    tf.dispose([x, w, proj, ...ours, ...theirs]);
   });
 
   it('leaks no tensors', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
+import { linear } from './convGrad';
 import { forgetBiasInit, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
@@ -50,7 +51,7 @@ export class DiagonalDirection {
     return tf.tidy(() => {
       const [b, rows, h] = hPrev.shape;
       const up = tf.pad(hPrev, [[0, 0], [1, 0], [0, 0]]).slice([0, 0, 0], [b, rows, h]); // row r gets row r−1's state
-      const ss = tf.matMul(tf.concat([hPrev, up], 2).reshape([b * rows, 2 * h]), this.ss).reshape([b, rows, 4 * h]);
+      const ss = linear(tf.concat([hPrev, up], 2).reshape([b * rows, 2 * h]), this.ss as tf.Tensor2D).reshape([b, rows, 4 * h]);
       return lstmCell(tf.add(isCol, ss), cPrev) as { h: tf.Tensor3D; c: tf.Tensor3D };
     });
   }

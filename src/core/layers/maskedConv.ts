@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { convMask, type MaskType } from '../masks';
-import { convSame, liveTapsOf } from './convGrad';
+import { convSame, gradientPath, linear, liveTapsOf } from './convGrad';
 import type { ParamStore } from './params';
 
 export interface MaskedConvSpec {
@@ -49,12 +49,12 @@ export class MaskedConv {
     return tf.tidy(() => {
       const { kh, kw } = this.spec;
       let y: tf.Tensor4D;
-      if (kh === 1 && kw === 1) {
+      if (kh === 1 && kw === 1 && gradientPath.project) {
         // A 1×1 convolution is a matrix product; tfjs's matMul and its gradients are much faster than
         // conv2d's filter gradient on every backend.
         const [b, h, w, cin] = x.shape;
-        const k = this.kernel().reshape([cin, this.cout]);
-        y = tf.matMul(x.reshape([b * h * w, cin]), k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
+        const k = this.kernel().reshape([cin, this.cout]) as tf.Tensor2D;
+        y = linear(x.reshape([b * h * w, cin]), k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
       } else {
         y = convSame(x, this.kernel(), this.liveTaps); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
       }

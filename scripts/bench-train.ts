@@ -1,0 +1,113 @@
+/**
+ * Training-step benchmark (issue "Training speed on WebGPU"): for each architecture, the time of one
+ * RMSProp step and images/s, with tfjs's own convolution gradients ("tfjs") and with the project's
+ * (src/core/layers/convGrad.ts: 1×1 layers as matmuls, k×k filter gradients as one matmul per live tap,
+ * input gradients as a convolution with the flipped kernel).
+ *
+ *   npm run bench:train -- [--backend cpu|wasm|webgpu] [--size browser|paper|both] [--batch 16]
+ *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,project] [--profile]
+ *
+ * "browser" size: the small-emoji-* presets (32×32 RGB, what the app fine-tunes); "paper": the paper's
+ * CIFAR-10 models (12-layer Row/Diagonal LSTM, 15-layer PixelCNN, h = 128, head 1024) — meant for a GPU.
+ * --profile prints the ten most expensive kernels of one step (tf.profile), per architecture and path.
+ * The last line printed is one JSON object with every figure.
+ */
+import { parseArgs } from 'node:util';
+import { setupNodeBackend } from './lib/nodeBackend';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    size: { type: 'string', default: 'browser' },
+    batch: { type: 'string', default: '16' },
+    steps: { type: 'string', default: '5' },
+    archs: { type: 'string', default: 'pixelcnn,rowlstm,diagonal' },
+    paths: { type: 'string', default: 'tfjs,project' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const backend = await setupNodeBackend(values.backend!);
+const tf = await import('@tensorflow/tfjs');
+const { PixelModel } = await import('../src/core/models/pixelModel');
+const { preset } = await import('../src/core/models/presets');
+const { meanNll } = await import('../src/core/likelihood');
+const { gradientPath } = await import('../src/core/layers/convGrad');
+
+type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
+const batch = Number(values.batch);
+const steps = Number(values.steps);
+const archs = values.archs!.split(',') as Arch[];
+const paths = values.paths!.split(',') as ('tfjs' | 'project')[];
+const sizes = values.size === 'both' ? ['browser', 'paper'] : [values.size!];
+const presetOf = (size: string, arch: Arch) => (size === 'paper' ? `paper-cifar-${arch}` : `small-emoji-${arch}`) as Parameters<typeof preset>[0];
+
+interface Row {
+  size: string;
+  arch: Arch;
+  path: string;
+  params: number;
+  msPerStep: number | null;
+  imagesPerSec: number | null;
+  /** Why the step could not run on this path (e.g. wasm has no Conv2DBackpropFilter kernel). */
+  error?: string;
+  topKernels?: [string, number][];
+}
+const rows: Row[] = [];
+
+for (const size of sizes)
+  for (const arch of archs) {
+    const model = new PixelModel(preset(presetOf(size, arch)));
+    const { height: H, width: W, channels: C } = model.config;
+    const x = tf.tidy(() => tf.randomUniform([batch, H, W, C], 0, 256, 'int32', 1).toFloat() as import("@tensorflow/tfjs").Tensor4D);
+    for (const path of paths) {
+      gradientPath.project = path === 'project';
+      const opt = tf.train.rmsprop(1e-4);
+      const step = async () => {
+        const l = opt.minimize(() => meanNll(model.logits(x), x, model.config.output), true)!;
+        await l.data();
+        l.dispose();
+      };
+      try {
+        await step(); // warm-up: shader compilation, allocation
+      } catch (e) {
+        const error = (e as Error).message.split('\n')[0]!;
+        rows.push({ size, arch, path, params: model.params.count(), msPerStep: null, imagesPerSec: null, error });
+        console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(8)} cannot train: ${error}`);
+        opt.dispose();
+        continue;
+      }
+      const times: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const t0 = performance.now();
+        await step();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const ms = times[Math.floor(times.length / 2)]!;
+      const row: Row = { size, arch, path, params: model.params.count(), msPerStep: +ms.toFixed(1), imagesPerSec: +((1000 * batch) / ms).toFixed(2) };
+      if (values.profile) {
+        const prof = await tf.profile(step);
+        const agg = new Map<string, number>();
+        for (const k of prof.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+        row.topKernels = [...agg].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n, t]) => [n, +t.toFixed(1)]);
+      }
+      rows.push(row);
+      console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(8)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s`);
+      if (row.topKernels) console.log('   ', row.topKernels.map(([n, t]) => `${n} ${t}`).join(', '));
+      opt.dispose();
+    }
+    gradientPath.project = true;
+    x.dispose();
+    model.dispose();
+  }
+
+const speedups = rows
+  .filter((r) => r.path === 'project')
+  .map((r) => {
+    const base = rows.find((b) => b.path === 'tfjs' && b.arch === r.arch && b.size === r.size);
+    const ok = base?.msPerStep && r.msPerStep;
+    return { size: r.size, arch: r.arch, speedup: ok ? +(base.msPerStep! / r.msPerStep!).toFixed(2) : null };
+  });
+for (const s of speedups) if (s.speedup !== null) console.log(`${s.size} ${s.arch}: project path ${s.speedup}× the tfjs path`);
+console.log(JSON.stringify({ bench: 'train', backend, batch, steps, rows, speedups }));
