@@ -9,17 +9,20 @@ import { archs, randomImages, tinyConfig } from './helpers';
  * in raster-then-RGB order. We take the gradient of (a random projection of) p's logits with respect to
  * the input image and check that it is exactly zero at p and everything after it.
  */
-function inputGradient(model: PixelModel, x: tf.Tensor4D, i: number, j: number, c: number, small?: tf.Tensor4D): Float32Array {
+async function inputGradient(model: PixelModel, x: tf.Tensor4D, i: number, j: number, c: number, small?: tf.Tensor4D): Promise<Float32Array> {
   const K = model.config.output === 'binary' ? 1 : 256;
-  return tf.tidy(() => {
+  const g = tf.tidy(() => {
     const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
     const f = (input: tf.Tensor) => {
       const l = model.logits(input as tf.Tensor4D, small);
       const sel = K === 1 ? l.slice([0, i, j, c], [1, 1, 1, 1]).reshape([1]) : l.slice([0, i, j, c, 0], [1, 1, 1, 1, K]).reshape([K]);
       return tf.sum(tf.mul(sel, proj));
     };
-    return tf.grad(f)(x).dataSync() as Float32Array;
+    return tf.grad(f)(x);
   });
+  const values = (await g.data()) as Float32Array;
+  g.dispose();
+  return values;
 }
 
 /** Positions to probe: the first row, first and last columns, the last pixel and the middle, every colour. */
@@ -31,12 +34,12 @@ function probes(c: ModelConfig): [number, number, number][] {
   return out;
 }
 
-function checkCausal(model: PixelModel, small?: tf.Tensor4D) {
+async function checkCausal(model: PixelModel, small?: tf.Tensor4D) {
   const cfg = model.config;
   const x = randomImages(cfg, 1, 5);
   const { width: W, channels: C } = cfg;
   for (const [i, j, c] of probes(cfg)) {
-    const g = inputGradient(model, x, i, j, c, small);
+    const g = await inputGradient(model, x, i, j, c, small);
     const p = (i * W + j) * C + c;
     const after: number[] = [];
     for (let q = p; q < g.length; q++) if (g[q] !== 0) after.push(q);
@@ -54,19 +57,19 @@ function checkCausal(model: PixelModel, small?: tf.Tensor4D) {
 describe('causality of every architecture', () => {
   for (const arch of archs)
     for (const channels of [1, 3] as const) {
-      it(`${arch}, ${channels === 1 ? 'binary' : 'RGB 256-way'}`, () => {
+      it(`${arch}, ${channels === 1 ? 'binary' : 'RGB 256-way'}`, async () => {
         const model = new PixelModel(tinyConfig(arch, channels));
-        checkCausal(model);
+        await checkCausal(model);
         model.dispose();
       });
     }
 
   for (const arch of archs)
-    it(`conditional multi-scale ${arch}, RGB: the small image does not break causality in the target`, () => {
+    it(`conditional multi-scale ${arch}, RGB: the small image does not break causality in the target`, async () => {
       const cfg = tinyConfig(arch, 3, { height: 8, width: 8, condition: { smallHeight: 4, smallWidth: 4, mapChannels: 4 } });
       const model = new PixelModel(cfg);
       const small = tf.tidy(() => tf.randomUniform([1, 4, 4, 3], 0, 256, 'int32', 9).toFloat() as tf.Tensor4D);
-      checkCausal(model, small);
+      await checkCausal(model, small);
       small.dispose();
       model.dispose();
     });
@@ -74,10 +77,10 @@ describe('causality of every architecture', () => {
 
 describe('receptive fields (SPEC.md §3)', () => {
   const big = (arch: ModelConfig['arch'], firstKernel = 3) => tinyConfig(arch, 1, { height: 12, width: 12, layers: 2, firstKernel });
-  const earlierZeros = (arch: ModelConfig['arch'], i: number, j: number, firstKernel = 3) => {
+  const earlierZeros = async (arch: ModelConfig['arch'], i: number, j: number, firstKernel = 3) => {
     const model = new PixelModel(big(arch, firstKernel));
     const x = randomImages(model.config, 1, 8);
-    const g = inputGradient(model, x, i, j, 0);
+    const g = await inputGradient(model, x, i, j, 0);
     const zeros: [number, number][] = [];
     for (let q = 0; q < i * 12 + j; q++) if (g[q] === 0) zeros.push([Math.floor(q / 12), q % 12]);
     x.dispose();
@@ -85,26 +88,26 @@ describe('receptive fields (SPEC.md §3)', () => {
     return zeros;
   };
 
-  it('the Diagonal BiLSTM sees every earlier pixel, even deep in the image', () => {
-    expect(earlierZeros('diagonal', 10, 8, 7)).toEqual([]);
-    expect(earlierZeros('diagonal', 11, 11, 7)).toEqual([]);
+  it('the Diagonal BiLSTM sees every earlier pixel, even deep in the image', async () => {
+    expect(await earlierZeros('diagonal', 10, 8, 7)).toEqual([]);
+    expect(await earlierZeros('diagonal', 11, 11, 7)).toEqual([]);
   });
 
-  it('…except the end of the row above beyond the first kernel: mask A hides a pixel from its own position', () => {
+  it('…except the end of the row above beyond the first kernel: mask A hides a pixel from its own position', async () => {
     // A pixel's value enters the network only at later positions: for the last pixel of row i−1, those are
     // row i within the 7×7 (here 3×3) first kernel's reach, to the right of a pixel further left.
-    expect(earlierZeros('diagonal', 10, 2, 3)).toEqual([[9, 11]]);
+    expect(await earlierZeros('diagonal', 10, 2, 3)).toEqual([[9, 11]]);
   });
 
-  it('the Row LSTM misses part of the context (its field is a triangle above the pixel)', () => {
-    const zeros = earlierZeros('rowlstm', 10, 11);
+  it('the Row LSTM misses part of the context (its field is a triangle above the pixel)', async () => {
+    const zeros = await earlierZeros('rowlstm', 10, 11);
     expect(zeros.length).toBeGreaterThan(0);
     // far left of the same row is outside the triangle
     expect(zeros).toContainEqual([10, 0]);
   });
 
-  it('the PixelCNN field is bounded: rows far above are invisible', () => {
-    const zeros = earlierZeros('pixelcnn', 10, 6);
+  it('the PixelCNN field is bounded: rows far above are invisible', async () => {
+    const zeros = await earlierZeros('pixelcnn', 10, 6);
     // 3×3 mask-A first layer and two blocks of one 3×3 each: at most 3 rows up
     for (let r = 0; r < 7; r++) for (let c = 0; c < 12; c++) expect(zeros).toContainEqual([r, c]);
   });
