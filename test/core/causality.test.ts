@@ -15,7 +15,9 @@ async function inputGradient(model: PixelModel, x: tf.Tensor4D, i: number, j: nu
     const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
     const f = (input: tf.Tensor) => {
       const l = model.logits(input as tf.Tensor4D, small);
-      const sel = K === 1 ? l.slice([0, i, j, c], [1, 1, 1, 1]).reshape([1]) : l.slice([0, i, j, c, 0], [1, 1, 1, 1, K]).reshape([K]);
+      // 4-D slices only: tfjs-webgpu cannot pad (the slice gradient) a 5-D tensor.
+      const [b, h, w] = l.shape;
+      const sel = l.reshape([b!, h!, w!, -1]).slice([0, i, j, c * K], [1, 1, 1, K]).reshape([K]);
       return tf.sum(tf.mul(sel, proj));
     };
     return tf.grad(f)(x);

@@ -1,0 +1,64 @@
+import { expect, test } from '@playwright/test';
+import { open, samplePixels, waitModel } from './helpers';
+
+test('reports WebGPU as the active backend', async ({ page }) => {
+  await open(page, { model: 'test-mnist-pixelcnn', autostart: 0 });
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'webgpu');
+  await expect(page.getByTestId('backend-reason')).toContainText('WebGPU');
+});
+
+test('samples non-blank images; the same seed repeats exactly, another seed differs', async ({ page }) => {
+  await open(page, { model: 'test-mnist-pixelcnn', seed: 3, count: 4 });
+  await waitModel(page, 'test-mnist-pixelcnn');
+  await expect(page.getByTestId('model-nll')).toContainText('Test NLL 44.36');
+  const a = await samplePixels(page);
+  expect(a).toHaveLength(4 * 8 * 8);
+  expect(new Set(a).size).toBeGreaterThan(1); // not blank
+  expect(a.every((v) => v === 0 || v === 1)).toBe(true); // binary model
+
+  await page.reload();
+  const again = await samplePixels(page);
+  expect(again).toEqual(a);
+
+  await page.getByTestId('seed').fill('4');
+  await page.getByTestId('sample').click();
+  await expect(page.getByTestId('samples')).toHaveAttribute('data-seed', '4');
+  const b = await samplePixels(page);
+  expect(b).not.toEqual(a);
+});
+
+test('RGB sampling: progress, stop, and the pixel inspector shows three distributions that sum to 1', async ({ page }) => {
+  await open(page, { model: 'test-emoji-pixelcnn', seed: 5, count: 2 });
+  await waitModel(page, 'test-emoji-pixelcnn');
+  await expect(page.getByTestId('progress')).toBeVisible();
+  const px = await samplePixels(page);
+  expect(px).toHaveLength(2 * 8 * 8 * 3);
+  expect(new Set(px).size).toBeGreaterThan(10);
+
+  // Click pixel (row 2, col 5) of the first image.
+  const grid = page.getByTestId('sample-grid');
+  const box = (await grid.boundingBox())!;
+  const pxW = await grid.evaluate((c: HTMLCanvasElement) => c.width);
+  const scale = box.width / pxW;
+  await page.mouse.click(box.x + (5 + 0.5) * scale, box.y + (2 + 0.5) * scale);
+  const inspector = page.getByTestId('inspector');
+  await expect(inspector).toHaveAttribute('data-status', 'ready');
+  for (const c of [0, 1, 2]) {
+    const d = page.getByTestId(`dist-${c}`);
+    await expect(d).toHaveAttribute('data-k', '256');
+    expect(Math.abs(Number(await d.getAttribute('data-sum')) - 1)).toBeLessThan(1e-6);
+  }
+  await expect(page.getByTestId('dist-0')).toContainText(`drew ${px[(2 * 8 + 5) * 3]}`);
+
+  // A new run can be stopped part-way.
+  await page.getByTestId('count').fill('4');
+  await page.getByTestId('sample').click();
+  await page.getByTestId('stop').click();
+  await expect(page.getByTestId('samples')).toHaveAttribute('data-status', /stopped|done/);
+
+  // Download as PNG.
+  const dl = page.waitForEvent('download');
+  await page.getByTestId('download').click();
+  expect((await dl).suggestedFilename()).toMatch(/\.png$/);
+});

@@ -1,0 +1,216 @@
+import { useState } from 'react';
+import { clampInt } from '../store/actions/app';
+import {
+  addFiles,
+  blocker,
+  clearUploads,
+  deleteLocalModel,
+  exportSelected,
+  importFiles,
+  MIN_IMAGES,
+  pauseTraining,
+  restoreShipped,
+  setFinetune,
+  startTraining,
+  stopTraining,
+  toggleUpload,
+  useFinetuned,
+} from '../store/actions/finetune';
+import { useApp } from '../store/store';
+import { Chart } from './Chart';
+import { ImageGrid } from './ImageGrid';
+
+/** Fine-tune the selected model on your own images, in a worker, saved in this browser as it trains. */
+export function FineTuneTab() {
+  const ft = useApp((s) => s.finetune);
+  const model = useApp((s) => s.model);
+  const entry = useApp((s) => s.registry.models.find((m) => m.id === s.modelId));
+  const trainerBackend = useApp((s) => s.trainerBackend);
+  const notice = useApp((s) => s.notice);
+  const why = useApp(blocker);
+  const [over, setOver] = useState(false);
+  const config = model.config;
+  if (!config) return <div className="placeholder">Waiting for the model…</div>;
+  const busy = ft.status === 'running' || ft.status === 'paused';
+  const good = ft.uploads.filter((u) => u.ok);
+  const bad = ft.uploads.filter((u) => !u.ok);
+
+  return (
+    <div className="tab-body">
+      <section className="panel">
+        <p className="explain">
+          Teach the selected model your own pictures. Training runs in a background worker; the model is saved in this browser as it goes and appears in the Weights list
+          under its own name. Your images never leave this page.
+        </p>
+        <div
+          className={`dropzone${over ? ' over' : ''}`}
+          data-testid="dropzone"
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            void addFiles([...e.dataTransfer.files]);
+          }}
+        >
+          Drop images here (PNG, JPEG, WebP; GIF uses its first frame) or{' '}
+          <label className="filepick">
+            <input type="file" multiple accept="image/png,image/jpeg,image/webp,image/gif" data-testid="train-upload" onChange={(e) => e.target.files && void addFiles([...e.target.files])} />
+          </label>
+          <div className="hint">
+            Each is centre-cropped and resized to {config.width}×{config.height}
+            {config.output === 'binary' ? ' and made black and white (MNIST models see white strokes on black)' : ', 256 levels per colour'}. Click one to leave it out.
+          </div>
+        </div>
+        {ft.message && (
+          <p className="hint" data-testid="finetune-message">
+            {ft.message}
+          </p>
+        )}
+        {bad.length > 0 && (
+          <ul className="upload-errors" data-testid="upload-errors">
+            {bad.map((u, i) => (
+              <li key={i} data-testid="upload-error">
+                {u.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {good.length > 0 && (
+          <>
+            <div className="uploads" data-testid="uploads" data-count={good.length}>
+              {ft.uploads.map((u, i) =>
+                u.ok ? (
+                  <figure key={i} className={`upload${u.selected ? '' : ' off'}`} onClick={() => toggleUpload(i)} title={u.name} data-testid="upload-ok">
+                    <ImageGrid images={u.pixels!} count={1} config={config} zoom={Math.max(2, Math.floor(72 / config.width))} label={u.name} />
+                    <figcaption>{u.name}</figcaption>
+                  </figure>
+                ) : null,
+              )}
+            </div>
+            <button className="ghost-text" onClick={clearUploads} disabled={busy}>
+              Remove all
+            </button>
+          </>
+        )}
+      </section>
+
+      <section className="panel">
+        <div className="row">
+          <label className="field">
+            <span className="label">Save as</span>
+            <input type="text" value={ft.name} onChange={(e) => setFinetune({ name: e.target.value })} disabled={busy} data-testid="ft-name" />
+          </label>
+          <label className="field">
+            <span className="label">Steps</span>
+            <input type="number" min={1} max={100000} value={ft.steps} onChange={(e) => setFinetune({ steps: clampInt(Number(e.target.value), 1, 100000) })} disabled={busy} data-testid="ft-steps" />
+          </label>
+          <label className="field">
+            <span className="label">Batch</span>
+            <input type="number" min={1} max={64} value={ft.batchSize} onChange={(e) => setFinetune({ batchSize: clampInt(Number(e.target.value), 1, 64) })} disabled={busy} />
+          </label>
+          <label className="field">
+            <span className="label">Learning rate</span>
+            <input type="number" step={0.0001} min={0.00001} max={0.1} value={ft.learningRate} onChange={(e) => setFinetune({ learningRate: Number(e.target.value) || 0.001 })} disabled={busy} data-testid="ft-lr" />
+          </label>
+          <div className="buttons">
+            {!busy ? (
+              <button className="primary" onClick={() => void startTraining()} disabled={!!why} title={why ?? ''} data-testid="train">
+                Fine-tune {entry?.title ?? ''}
+              </button>
+            ) : (
+              <>
+                <button onClick={() => void pauseTraining(ft.status === 'running')} data-testid="pause">
+                  {ft.status === 'paused' ? 'Resume' : 'Pause'}
+                </button>
+                <button onClick={stopTraining} data-testid="stop-training">
+                  Stop
+                </button>
+              </>
+            )}
+          </div>
+        </div>
+        {why && !busy && (
+          <p className="hint" data-testid="train-blocked">
+            {why}
+          </p>
+        )}
+        {ft.error && (
+          <p className="error" data-testid="train-error">
+            {ft.error}
+          </p>
+        )}
+        <div className="stats" data-testid="train-stats" data-status={ft.status} data-step={ft.step}>
+          <span>
+            status <strong>{ft.status}</strong>
+          </span>
+          <span>
+            step <strong>{ft.step}</strong> / {ft.steps}
+          </span>
+          <span>
+            <strong>{ft.imagesPerSecond.toFixed(1)}</strong> images/s
+          </span>
+          {ft.status === 'running' && (
+            <span>
+              ETA <strong>{formatSeconds(ft.etaSeconds)}</strong>
+            </span>
+          )}
+          {trainerBackend && <span>on {trainerBackend.name}</span>}
+          {ft.savedStep !== null && <span data-testid="saved-step">saved at step {ft.savedStep}</span>}
+        </div>
+        <div className="charts">
+          <Chart title="Training loss" unit="bits/dim" series={[{ name: 'batch', colour: '#7aa2ff', points: ft.loss }]} testId="loss-chart" />
+          <Chart title="Held-out images" unit="bits/dim" series={[{ name: 'held-out', colour: '#ffd166', points: ft.valBits }]} testId="val-chart" />
+        </div>
+        <p className="hint">bits/dim: how many bits the model needs per sub-pixel to encode an image; lower means the images look more likely to it. Binary pixels cost at most 1, colour values at most 8.</p>
+        {ft.samples && (
+          <div className="field">
+            <span className="label">Samples at step {ft.samples.step}</span>
+            <ImageGrid images={ft.samples.images} count={ft.samples.count} config={ft.samples.config} testId="train-samples" label="Samples during training" />
+          </div>
+        )}
+      </section>
+
+      <section className="panel">
+        <h3>This model</h3>
+        <div className="buttons">
+          {ft.savedKey && (
+            <button onClick={() => void useFinetuned()} data-testid="use-finetuned">
+              Use the fine-tuned model
+            </button>
+          )}
+          <button onClick={() => void restoreShipped()} data-testid="restore">
+            Restore the shipped model
+          </button>
+          <button onClick={() => void exportSelected()} data-testid="export">
+            Export to files
+          </button>
+          <label className="button-like">
+            Import from files
+            <input type="file" multiple accept=".json,.bin" hidden onChange={(e) => e.target.files && void importFiles([...e.target.files])} data-testid="import" />
+          </label>
+          {entry?.kind === 'local' && (
+            <button onClick={() => void deleteLocalModel()} data-testid="delete-local">
+              Delete "{entry.title}" from this browser
+            </button>
+          )}
+        </div>
+        {notice && (
+          <p className="hint" data-testid="notice">
+            {notice}
+          </p>
+        )}
+        <p className="hint">Export writes model.json-style files (config, weights, card); Import reads both files back and checks them. Fewer than {MIN_IMAGES} usable images cannot be trained on.</p>
+      </section>
+    </div>
+  );
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s) || s <= 0) return '—';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}

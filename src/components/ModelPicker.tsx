@@ -1,0 +1,84 @@
+import { ARCHS, DATASETS, byDatasetArch } from '../store/registry';
+import { selectModel, setArch, setDataset } from '../store/actions/app';
+import { useApp } from '../store/store';
+
+/** Dataset × architecture, then which weights (shipped, fine-tuned here, untrained), with load progress. */
+export function ModelPicker() {
+  const registry = useApp((s) => s.registry);
+  const dataset = useApp((s) => s.dataset);
+  const modelId = useApp((s) => s.modelId);
+  const model = useApp((s) => s.model);
+  const entry = registry.models.find((m) => m.id === modelId);
+  const arch = entry?.arch ?? 'pixelcnn';
+  const versions = byDatasetArch(registry.models, dataset, arch);
+  const card = model.card as { testNll?: number; bitsPerDim?: number; testBitsPerDim?: number; steps?: number; note?: string };
+  const bpd = card.bitsPerDim ?? card.testBitsPerDim;
+
+  return (
+    <section className="panel picker" aria-label="Model">
+      <div className="row">
+        <div className="field">
+          <span className="label">Dataset</span>
+          <div className="seg" role="group" aria-label="Dataset">
+            {DATASETS.map((d) => (
+              <button key={d.id} className={d.id === dataset ? 'on' : ''} aria-pressed={d.id === dataset} title={d.blurb} data-testid={`dataset-${d.id}`} onClick={() => setDataset(d.id)}>
+                {d.title}
+              </button>
+            ))}
+          </div>
+        </div>
+        <div className="field">
+          <span className="label">Model</span>
+          <div className="seg" role="group" aria-label="Architecture">
+            {ARCHS.map((a) => {
+              const has = byDatasetArch(registry.models, dataset, a.id).length > 0;
+              return (
+                <button key={a.id} className={a.id === arch ? 'on' : ''} aria-pressed={a.id === arch} disabled={!has} title={a.blurb} data-testid={`arch-${a.id}`} onClick={() => setArch(a.id)}>
+                  {a.title}
+                </button>
+              );
+            })}
+          </div>
+        </div>
+        <label className="field">
+          <span className="label">Weights</span>
+          <select value={modelId ?? ''} onChange={(e) => void selectModel(e.target.value)} data-testid="model-select">
+            {versions.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.kind === 'shipped' ? `${m.title} (shipped)` : m.kind === 'local' ? `${m.title} (fine-tuned here)` : m.title}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="model-status" data-testid="model-status" data-status={model.status} data-model={model.id ?? ''}>
+        {model.status === 'loading' && (
+          <span>
+            Loading the model… <progress value={model.progress} max={1} data-testid="model-progress" /> {Math.round(model.progress * 100)}%
+          </span>
+        )}
+        {model.status === 'error' && <span className="error">{model.error}</span>}
+        {model.status === 'ready' && model.config && (
+          <span>
+            {ARCHS.find((a) => a.id === model.config!.arch)?.blurb}. {model.config.height}×{model.config.width}
+            {model.config.channels === 3 ? ' RGB' : model.config.output === 'binary' ? ' binary' : ' grey'}, {model.config.layers} layers, {(model.params / 1000).toFixed(1)}k parameters.{' '}
+            <span data-testid="model-nll">
+              {card.testNll !== undefined
+                ? `Test NLL ${card.testNll.toFixed(2)} ${model.config.output === 'binary' ? 'nats/image' : 'nats/image'}${bpd !== undefined ? ` (${bpd.toFixed(3)} bits/dim)` : ''}.`
+                : bpd !== undefined
+                  ? `Test ${bpd.toFixed(3)} bits/dim.`
+                  : (model.card as { untrained?: boolean }).untrained
+                    ? 'Untrained: samples are noise until you fine-tune it.'
+                    : 'No test NLL on its card.'}
+            </span>
+          </span>
+        )}
+      </div>
+      {registry.warnings.map((w) => (
+        <div key={w} className="hint">
+          {w}
+        </div>
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { gridPng, downloadBlob } from '../canvas/export';
+import { clampInt } from '../store/actions/app';
+import { inspectPixel, setSampleSettings, startSampling, stopSampling } from '../store/actions/sample';
+import { useApp } from '../store/store';
+import { ImageGrid, shapeOf } from './ImageGrid';
+import { Inspector } from './Inspector';
+import { Progress } from './Progress';
+
+/** Draw new images from the model, pixel by pixel. */
+export function SampleTab() {
+  const settings = useApp((s) => s.sampleSettings);
+  const run = useApp((s) => s.sample);
+  const model = useApp((s) => s.model);
+  const inspect = useApp((s) => s.inspect);
+  const running = run.status === 'running';
+  const ready = model.status === 'ready';
+
+  const download = async () => {
+    if (!run.images || !run.config) return;
+    downloadBlob(await gridPng(run.images, run.count, shapeOf(run.config)), `pixelrnn-samples-seed${run.seed}.png`);
+  };
+
+  return (
+    <div className="tab-body">
+      <section className="panel">
+        <p className="explain">
+          The model writes an image one pixel at a time, left to right, top to bottom; inside each pixel it picks red, then green, then blue. Every choice is a draw from a
+          distribution that depends on everything drawn before.
+        </p>
+        <div className="row controls">
+          <label className="field">
+            <span className="label">Images</span>
+            <input type="number" min={1} max={64} value={settings.count} data-testid="count" onChange={(e) => setSampleSettings({ count: clampInt(Number(e.target.value), 1, 64) })} />
+          </label>
+          <label className="field">
+            <span className="label" title="Below 1: safer, more typical images; above 1: wilder ones.">
+              Temperature {settings.temperature.toFixed(2)}
+            </span>
+            <input type="range" min={0} max={2} step={0.05} value={settings.temperature} data-testid="temperature" onChange={(e) => setSampleSettings({ temperature: Number(e.target.value) })} />
+          </label>
+          <label className="field">
+            <span className="label" title="The same seed gives exactly the same images.">
+              Seed
+            </span>
+            <input type="number" value={settings.seed} data-testid="seed" onChange={(e) => setSampleSettings({ seed: Math.trunc(Number(e.target.value)) || 0 })} />
+          </label>
+          <div className="buttons">
+            {running ? (
+              <button onClick={stopSampling} data-testid="stop">
+                Stop
+              </button>
+            ) : (
+              <button className="primary" disabled={!ready} onClick={() => void startSampling()} data-testid="sample">
+                Sample
+              </button>
+            )}
+            <button onClick={() => setSampleSettings({ seed: Math.floor(Math.random() * 1e6) })} disabled={running} title="A new random seed">
+              New seed
+            </button>
+            <button onClick={() => void download()} disabled={!run.images || running} data-testid="download">
+              Download PNG
+            </button>
+          </div>
+        </div>
+      </section>
+      <section className="panel samples" data-testid="samples" data-status={run.status} data-seed={run.seed}>
+        <Progress run={run} />
+        {run.images && run.config ? (
+          <ImageGrid
+            images={run.images}
+            count={run.count}
+            config={run.config}
+            done={running ? run.done : undefined}
+            highlight={running ? { row: run.row, col: run.col } : null}
+            selected={inspect}
+            onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col) : undefined}
+            testId="sample-grid"
+            label="Sampled images"
+          />
+        ) : (
+          <div className="placeholder">{ready ? 'Press Sample.' : 'Waiting for the model…'}</div>
+        )}
+        {run.error && <p className="error">{run.error}</p>}
+      </section>
+      <section className="panel">
+        <h3>Pixel inspector</h3>
+        <Inspector />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * The Fine-tune tab: uploads (each bad file reported by name, the good ones kept), training in the
+ * training worker with live curves, saving to IndexedDB as it trains, export/import, restore.
+ */
+import { decodeFile } from '../../canvas/decode';
+import { downloadBlob } from '../../canvas/export';
+import { WorkerGoneError } from '../../worker/rpc';
+import { byDatasetArch, localKey } from '../registry';
+import type { AppState, UploadItem } from '../state';
+import { getState, patch, setState } from '../store';
+import { samplerClient, trainerClient } from '../workers';
+import { ensureTrainer, loadRegistry, selectModel } from './app';
+import { inputShape } from './inpaint';
+
+/** Fewest usable images to train on: at least one held out to measure bits/dim, the rest to learn from. */
+export const MIN_IMAGES = 4;
+
+type Finetune = AppState['finetune'];
+
+export function setFinetune(v: Partial<Pick<Finetune, 'name' | 'steps' | 'batchSize' | 'learningRate'>>): void {
+  patch('finetune', v);
+}
+
+/** Decodes every file; each bad one gets its own message, and the good ones of the same upload are kept. */
+export async function addFiles(files: File[]): Promise<void> {
+  const config = getState().model.config;
+  if (!config) return;
+  patch('finetune', { message: `Reading ${files.length} file${files.length === 1 ? '' : 's'}…` });
+  const items: UploadItem[] = [];
+  for (const file of files) {
+    const d = await decodeFile(file, inputShape(config));
+    items.push(d.ok ? { name: d.name, ok: true, message: null, pixels: d.pixels, selected: true } : { name: d.name, ok: false, message: d.message, pixels: null, selected: false });
+  }
+  setState((s) => ({ finetune: { ...s.finetune, uploads: [...s.finetune.uploads, ...items], message: null } }));
+}
+
+export function toggleUpload(index: number): void {
+  setState((s) => ({ finetune: { ...s.finetune, uploads: s.finetune.uploads.map((u, i) => (i === index && u.ok ? { ...u, selected: !u.selected } : u)) } }));
+}
+
+export function clearUploads(): void {
+  patch('finetune', { uploads: [] });
+}
+
+/** Why training cannot start now, or null. */
+export function blocker(s: AppState): string | null {
+  if (s.model.status !== 'ready' || !s.model.config) return 'Choose a model first.';
+  const usable = s.finetune.uploads.filter((u) => u.ok && u.selected).length;
+  if (usable < MIN_IMAGES)
+    return `Add at least ${MIN_IMAGES} usable images (${usable} so far): one is held out to measure bits/dim on images the model does not train on, the rest teach it.`;
+  if (!/^[\w.-]{1,40}$/.test(s.finetune.name)) return 'Name the fine-tuned model with letters, digits, "-", "_" or "." (up to 40).';
+  return null;
+}
+
+let training: AbortController | null = null;
+
+export async function startTraining(): Promise<void> {
+  const s = getState();
+  const why = blocker(s);
+  if (why) {
+    patch('finetune', { message: why });
+    return;
+  }
+  const config = s.model.config!;
+  const entry = s.registry.models.find((m) => m.id === s.modelId)!;
+  const picked = s.finetune.uploads.filter((u) => u.ok && u.selected);
+  const per = config.height * config.width * config.channels;
+  const images = new Uint8Array(picked.length * per);
+  picked.forEach((u, i) => images.set(u.pixels!, i * per));
+  const saveKey = localKey(entry.dataset, entry.arch, s.finetune.name);
+  const controller = new AbortController();
+  training = controller;
+  patch('finetune', { status: 'running', step: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null });
+  try {
+    await ensureTrainer();
+    const done = await trainerClient().call(
+      'train',
+      {
+        source: entry.source,
+        saveKey,
+        card: { name: s.finetune.name, baseModel: entry.id, baseTitle: entry.title, dataset: entry.dataset, images: picked.length, finetunedAt: new Date().toISOString() },
+        images,
+        count: picked.length,
+        steps: s.finetune.steps,
+        batchSize: s.finetune.batchSize,
+        learningRate: s.finetune.learningRate,
+        sampleEvery: 25,
+        seed: 1,
+      },
+      {
+        signal: controller.signal,
+        transfer: [images.buffer],
+        onEvent: (e) => {
+          if (e.type === 'step')
+            setState((st) => ({
+              finetune: { ...st.finetune, step: e.step, loss: [...st.finetune.loss, { step: e.step, value: e.bitsPerDim }], imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds, message: null },
+            }));
+          else if (e.type === 'eval') setState((st) => ({ finetune: { ...st.finetune, valBits: [...st.finetune.valBits, { step: e.step, value: e.bitsPerDim }] } }));
+          else if (e.type === 'samples') patch('finetune', { samples: { step: e.step, images: e.images, count: e.count, config } });
+          else if (e.type === 'saved') {
+            patch('finetune', { savedKey: e.key, savedStep: e.step });
+            if (!getState().registry.models.some((m) => m.source.kind === 'indexeddb' && m.source.key === e.key)) void loadRegistry();
+          } else if (e.type === 'status') patch('finetune', { message: e.message });
+        },
+      },
+    );
+    patch('finetune', { status: done.stopped ? 'stopped' : 'done', message: `Saved in this browser as "${s.finetune.name}" after ${done.steps} steps.` });
+    await loadRegistry();
+  } catch (e) {
+    if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
+    else patch('finetune', { status: 'error', error: (e as Error).message });
+  } finally {
+    if (training === controller) training = null;
+  }
+}
+
+export async function pauseTraining(pause: boolean): Promise<void> {
+  await trainerClient().call('control', { action: pause ? 'pause' : 'resume' });
+  patch('finetune', { status: pause ? 'paused' : 'running' });
+}
+
+export function stopTraining(): void {
+  training?.abort();
+}
+
+/** Opens the fine-tuned model for sampling and inpainting. */
+export async function useFinetuned(): Promise<void> {
+  const key = getState().finetune.savedKey;
+  if (key) await selectModel(`local:${key}`);
+}
+
+/** Back to the shipped weights of the same dataset and architecture (they are never overwritten). */
+export async function restoreShipped(): Promise<void> {
+  const { registry, modelId } = getState();
+  const entry = registry.models.find((m) => m.id === modelId);
+  if (!entry) return;
+  const shipped = byDatasetArch(registry.models, entry.dataset, entry.arch).find((m) => m.kind === 'shipped') ?? byDatasetArch(registry.models, entry.dataset, entry.arch)[0];
+  if (shipped) await selectModel(shipped.id);
+}
+
+export async function deleteLocalModel(): Promise<void> {
+  const { registry, modelId } = getState();
+  const entry = registry.models.find((m) => m.id === modelId);
+  if (!entry || entry.source.kind !== 'indexeddb') return;
+  await samplerClient().call('deleteLocal', { key: entry.source.key });
+  await loadRegistry();
+  await restoreShipped();
+}
+
+/** Downloads the selected model as model.json + weights, the files "Import" reads back. */
+export async function exportSelected(): Promise<void> {
+  const { registry, modelId } = getState();
+  const entry = registry.models.find((m) => m.id === modelId);
+  if (!entry) return;
+  const name = entry.title.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+  const out = await samplerClient().call('exportModel', { source: entry.source, name });
+  downloadBlob(new Blob([out.json], { type: 'application/json' }), `${name}.json`);
+  downloadBlob(new Blob([out.weights], { type: 'application/octet-stream' }), `${name}.weights.bin`);
+  setState({ notice: `Exported ${name}.json and ${name}.weights.bin.` });
+}
+
+/** Imports model.json + its .bin (picked together) into this browser's models. */
+export async function importFiles(files: File[]): Promise<void> {
+  const json = files.find((f) => f.name.endsWith('.json'));
+  const bin = files.find((f) => f.name.endsWith('.bin'));
+  if (!json || !bin) {
+    setState({ notice: 'Pick both files of an exported model: the .json and the .weights.bin.' });
+    return;
+  }
+  const name = json.name.replace(/\.json$/, '').replace(/[^\w.-]+/g, '-') || 'imported';
+  try {
+    const text = await json.text();
+    const cfg = (JSON.parse(text) as { modelTopology?: { config?: { arch?: string; channels?: number } } }).modelTopology?.config;
+    const dataset = cfg?.channels === 3 ? 'emoji32' : 'mnist';
+    const arch = (cfg?.arch ?? 'pixelcnn') as 'pixelcnn';
+    const key = localKey(dataset, arch, name);
+    await samplerClient().call('importModel', { json: text, weights: await bin.arrayBuffer(), key });
+    await loadRegistry();
+    await selectModel(`local:${key}`);
+    setState({ notice: `Imported "${name}".` });
+  } catch (e) {
+    setState({ notice: `${json.name}: ${(e as Error).message}` });
+  }
+}

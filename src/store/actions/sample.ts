@@ -1,0 +1,99 @@
+/** The Sample tab: start, stream frames, stop, inspect a pixel, download the grid. */
+import { WorkerGoneError } from '../../worker/rpc';
+import type { SampleArgs } from '../../worker/protocol';
+import { emptyRun, type SampleRun } from '../state';
+import { getState, patch, setState } from '../store';
+import { samplerClient } from '../workers';
+
+/** One sampling job at a time in the sampling worker (sample or inpaint): starting one stops the other. */
+let active: AbortController | null = null;
+
+export function stopSampling(): void {
+  active?.abort();
+  active = null;
+}
+
+export function setSampleSettings(v: Partial<{ count: number; seed: number; temperature: number }>): void {
+  patch('sampleSettings', v);
+}
+
+/**
+ * Runs one sampling job and mirrors it into `slot` (state.sample or state.inpaint.run). Frames arrive a
+ * few tens of times a second; the canvas draws at most once per animation frame.
+ */
+export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) => void): Promise<SampleRun['status']> {
+  const { model } = getState();
+  if (model.status !== 'ready' || !model.config) return 'idle';
+  stopSampling();
+  const controller = new AbortController();
+  active = controller;
+  const config = model.config;
+  const per = config.height * config.width * config.channels;
+  const startedAt = performance.now();
+  write({
+    ...emptyRun(),
+    status: 'running',
+    images: args.known ? initialImages(args, per) : new Uint8Array(args.count * per),
+    count: args.count,
+    config,
+    total: per,
+    startedAt,
+    seed: args.seed,
+    temperature: args.temperature,
+  });
+  try {
+    const done = await samplerClient().call('sample', args, {
+      signal: controller.signal,
+      onEvent: (f) => {
+        if (active !== controller) return;
+        const secs = (performance.now() - startedAt) / 1000;
+        write({ images: f.images, done: f.done, total: f.total, row: f.row, col: f.col, channel: f.channel, subPixelsPerSecond: secs > 0 ? (f.done * args.count) / secs : 0 });
+      },
+    });
+    const status = done.stopped ? 'stopped' : 'done';
+    write({ images: done.images, logProb: done.logProb, status, done: done.stopped ? undefined : per, subPixelsPerSecond: done.ms > 0 ? (done.steps * args.count * 1000) / done.ms : 0 });
+    return status;
+  } catch (e) {
+    write({ status: e instanceof WorkerGoneError ? 'stopped' : 'error', error: (e as Error).message });
+    return 'error';
+  } finally {
+    if (active === controller) active = null;
+  }
+}
+
+function initialImages(args: SampleArgs, per: number): Uint8Array {
+  const out = new Uint8Array(args.count * per);
+  const k = args.known!;
+  for (let b = 0; b < args.count; b++) for (let i = 0; i < per; i++) if (k.mask[i]) out[b * per + i] = k.image[i]!;
+  return out;
+}
+
+export async function startSampling(): Promise<void> {
+  const { count, seed, temperature } = getState().sampleSettings;
+  setState({ inspect: null });
+  await runJob({ count, seed, temperature }, (run) => setState((s) => ({ sample: { ...s.sample, ...stripUndefined(run) } })));
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The three 256-way distributions (R, G, B) a finished sample's pixel was drawn from. */
+export async function inspectPixel(index: number, row: number, col: number): Promise<void> {
+  const { sample } = getState();
+  if (sample.status !== 'done' || !sample.images || !sample.config) return;
+  const { height: H, width: W, channels: C } = sample.config;
+  const per = H * W * C;
+  const image = sample.images.slice(index * per, (index + 1) * per);
+  setState({ inspect: { index, row, col, status: 'loading', result: null, error: null } });
+  try {
+    const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature });
+    setState((s) => (s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col ? { inspect: { ...s.inspect, status: 'ready', result } } : {}));
+  } catch (e) {
+    setState((s) => (s.inspect ? { inspect: { ...s.inspect, status: 'error', error: (e as Error).message } } : {}));
+  }
+}
+
+export function closeInspector(): void {
+  setState({ inspect: null });
+}

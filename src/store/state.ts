@@ -1,0 +1,134 @@
+/** The app's whole state and its initial value. Actions (actions/*.ts) are the only writers. */
+import type { ModelCard, ModelConfig } from '../core/index';
+import type { BackendInfo } from '../gpu/names';
+import type { InspectResult } from '../worker/protocol';
+import type { ModelEntry } from './registry';
+import type { Tab } from './url';
+
+export type WorkerName = 'sampler' | 'trainer';
+
+export interface Fault {
+  worker: WorkerName;
+  kind: 'crash' | 'deviceLost';
+  message: string;
+}
+
+export interface SampleRun {
+  status: 'idle' | 'running' | 'done' | 'stopped' | 'error';
+  /** uint8 [count,H,W,C] as drawn so far. */
+  images: Uint8Array | null;
+  count: number;
+  /** Config of the model that drew them (the shape to draw with). */
+  config: ModelConfig | null;
+  done: number;
+  total: number;
+  row: number;
+  col: number;
+  channel: number;
+  startedAt: number;
+  subPixelsPerSecond: number;
+  logProb: Float64Array | null;
+  seed: number;
+  temperature: number;
+  error: string | null;
+}
+
+export interface UploadItem {
+  name: string;
+  ok: boolean;
+  message: string | null;
+  /** Model input [H,W,C] (0/1 for binary models) when ok. */
+  pixels: Uint8Array | null;
+  selected: boolean;
+}
+
+export interface TrainPoint {
+  step: number;
+  value: number;
+}
+
+export interface AppState {
+  tab: Tab;
+  backend: { status: 'starting' | 'ready' | 'failed'; info: BackendInfo | null; error: string | null };
+  trainerBackend: BackendInfo | null;
+  faults: Fault[];
+  registry: { status: 'loading' | 'ready'; models: ModelEntry[]; warnings: string[] };
+  dataset: string;
+  modelId: string | null;
+  model: { status: 'idle' | 'loading' | 'ready' | 'error'; id: string | null; progress: number; config: ModelConfig | null; card: ModelCard; params: number; error: string | null };
+  sampleSettings: { count: number; seed: number; temperature: number };
+  sample: SampleRun;
+  inspect: { index: number; row: number; col: number; status: 'loading' | 'ready' | 'error'; result: InspectResult | null; error: string | null } | null;
+  inpaint: {
+    /** [H,W,C] of the picture being completed, in the model's value range. */
+    source: Uint8Array | null;
+    sourceName: string | null;
+    /** H·W, 1 = hidden. */
+    mask: Uint8Array | null;
+    undo: Uint8Array[];
+    tool: 'brush' | 'rect' | 'eraser';
+    brush: number;
+    count: number;
+    seed: number;
+    run: SampleRun;
+    message: string | null;
+  };
+  finetune: {
+    uploads: UploadItem[];
+    status: 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+    name: string;
+    steps: number;
+    batchSize: number;
+    learningRate: number;
+    step: number;
+    loss: TrainPoint[];
+    valBits: TrainPoint[];
+    imagesPerSecond: number;
+    etaSeconds: number;
+    samples: { step: number; images: Uint8Array; count: number; config: ModelConfig } | null;
+    savedKey: string | null;
+    savedStep: number | null;
+    message: string | null;
+    error: string | null;
+  };
+  /** Transient notes for the person (import/export results …). */
+  notice: string | null;
+}
+
+export function emptyRun(): SampleRun {
+  return { status: 'idle', images: null, count: 0, config: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, logProb: null, seed: 0, temperature: 1, error: null };
+}
+
+export const initialState: AppState = {
+  tab: 'sample',
+  backend: { status: 'starting', info: null, error: null },
+  trainerBackend: null,
+  faults: [],
+  registry: { status: 'loading', models: [], warnings: [] },
+  dataset: 'mnist',
+  modelId: null,
+  model: { status: 'idle', id: null, progress: 0, config: null, card: {}, params: 0, error: null },
+  sampleSettings: { count: 8, seed: 1, temperature: 1 },
+  sample: emptyRun(),
+  inspect: null,
+  inpaint: { source: null, sourceName: null, mask: null, undo: [], tool: 'brush', brush: 2, count: 4, seed: 1, run: emptyRun(), message: null },
+  finetune: {
+    uploads: [],
+    status: 'idle',
+    name: 'my-model',
+    steps: 200,
+    batchSize: 8,
+    learningRate: 0.001,
+    step: 0,
+    loss: [],
+    valBits: [],
+    imagesPerSecond: 0,
+    etaSeconds: 0,
+    samples: null,
+    savedKey: null,
+    savedStep: null,
+    message: null,
+    error: null,
+  },
+  notice: null,
+};

@@ -1,0 +1,133 @@
+/**
+ * The typed APIs of the two workers. Pixels always travel as uint8 [B,H,W,C] (HWC, raster order), the
+ * same layout src/core uses; shapes travel with them.
+ */
+import type { ModelCard, ModelConfig } from '../core/index';
+import type { BackendInfo, BackendName } from '../gpu/names';
+import type { Method } from './rpc';
+
+/** Where a model comes from. */
+export type ModelSource =
+  | { kind: 'url'; url: string }
+  | { kind: 'indexeddb'; key: string }
+  /** Untrained weights from a config (fine-tuning from scratch, or no shipped model yet). */
+  | { kind: 'config'; config: ModelConfig };
+
+export interface LoadedModel {
+  config: ModelConfig;
+  card: ModelCard;
+  params: number;
+}
+
+export interface LoadProgress {
+  /** 0..1 of the weights downloaded. */
+  fraction: number;
+}
+
+export interface SampleArgs {
+  count: number;
+  seed: number;
+  temperature: number;
+  /** Inpainting: [H,W,C] values and mask (1 = known), shared by every image. */
+  known?: { image: Uint8Array; mask: Uint8Array };
+}
+
+/** A live view of the images while sampling (sent at most every few tens of milliseconds). */
+export interface SampleFrame {
+  images: Uint8Array;
+  done: number;
+  total: number;
+  row: number;
+  col: number;
+  channel: number;
+}
+
+export interface SampleDone {
+  images: Uint8Array;
+  logProb: Float64Array;
+  stopped: boolean;
+  /** Sub-pixel steps done and the wall time they took, for the sub-pixels/s read-out. */
+  steps: number;
+  ms: number;
+}
+
+export interface InspectArgs {
+  /** One image [H,W,C]. */
+  image: Uint8Array;
+  row: number;
+  col: number;
+  temperature: number;
+}
+
+/** For each channel (R, G, B or the single grey/binary one), the distribution it was drawn from. */
+export interface InspectResult {
+  /** channels × K probabilities (K = 256, or 2 for binary models), each summing to 1. */
+  probs: Float64Array[];
+  /** The values the image has at that pixel. */
+  values: number[];
+}
+
+/** A model saved in this browser's IndexedDB. */
+export interface LocalModel {
+  key: string;
+  dateSaved: string;
+  bytes: number;
+}
+
+export interface ExportedModel {
+  /** model.json text (weights referenced as `<name>.weights.bin`). */
+  json: string;
+  weights: ArrayBuffer;
+}
+
+export type SamplerApi = {
+  init: Method<{ backend?: BackendName | null }, BackendInfo>;
+  load: Method<{ source: ModelSource }, LoadedModel, LoadProgress>;
+  sample: Method<SampleArgs, SampleDone, SampleFrame>;
+  inspect: Method<InspectArgs, InspectResult>;
+  listLocal: Method<Record<string, never>, LocalModel[]>;
+  deleteLocal: Method<{ key: string }, void>;
+  exportModel: Method<{ source: ModelSource; name: string }, ExportedModel>;
+  /** Reads model.json + weights (from files), checks them, and stores them in IndexedDB under `key`. */
+  importModel: Method<{ json: string; weights: ArrayBuffer; key: string }, LoadedModel>;
+  debug: Method<{ what: 'crash' | 'loseDevice' }, void>;
+};
+
+export interface TrainArgs {
+  source: ModelSource;
+  /** IndexedDB key the fine-tuned model is saved under as it trains. */
+  saveKey: string;
+  /** Card fields to store with the fine-tuned model (name, base model, dataset …). */
+  card: ModelCard;
+  /** uint8 [N,H,W,C] in the model's value range (0/1 for binary models). */
+  images: Uint8Array;
+  count: number;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Fresh samples every this many steps (0: never). */
+  sampleEvery: number;
+  seed: number;
+}
+
+export type TrainEvent =
+  | { type: 'step'; step: number; loss: number; bitsPerDim: number; imagesPerSecond: number; etaSeconds: number }
+  | { type: 'eval'; step: number; bitsPerDim: number }
+  | { type: 'samples'; step: number; images: Uint8Array; count: number }
+  | { type: 'saved'; step: number; key: string }
+  | { type: 'status'; message: string };
+
+export interface TrainDone {
+  steps: number;
+  stopped: boolean;
+  key: string;
+  finalBitsPerDim: number | null;
+}
+
+export type TrainerApi = {
+  init: Method<{ backend?: BackendName | null }, BackendInfo>;
+  train: Method<TrainArgs, TrainDone, TrainEvent>;
+  /** Pauses or resumes the running training (the call of `train` stays open while paused). */
+  control: Method<{ action: 'pause' | 'resume' }, void>;
+  debug: Method<{ what: 'crash' | 'loseDevice' }, void>;
+};

@@ -1,0 +1,64 @@
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * The e2e build (PIXELRNN_E2E_MODELS=<folder>) copies the tiny test models made by e2e/fixtures/make-models.ts
+ * into dist-e2e/models/ and appends them to models/index.json, so the production build never ships them.
+ */
+function e2eModels(dir: string | undefined): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'pixelrnn-e2e-models',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      if (!dir) return;
+      const out = join(outDir, 'models');
+      const src = resolve(dir);
+      cpSync(src, out, { recursive: true, filter: (p) => !p.endsWith('index.json') });
+      const read = (p: string): { models: unknown[] } =>
+        existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { models: unknown[] }) : { models: [] };
+      const shipped = read(join(out, 'index.json'));
+      const fixtures = read(join(src, 'index.json'));
+      writeFileSync(join(out, 'index.json'), JSON.stringify({ format: 'pixelrnn-lab-models/1', models: [...shipped.models, ...fixtures.models] }, null, 1));
+    },
+  };
+}
+
+/**
+ * Images never leave the browser: the built page may only talk to its own origin (DESIGN.md). Added to the
+ * build only, since the dev server injects inline scripts.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "connect-src 'self' blob: data:",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'pixelrnn-csp',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head-prepend' }],
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), contentSecurityPolicy(), e2eModels(process.env.PIXELRNN_E2E_MODELS)],
+  // Relative base: the built app works from any folder of a static server.
+  base: './',
+  worker: { format: 'es' },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+});
