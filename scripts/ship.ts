@@ -1,0 +1,124 @@
+/**
+ * Ships a trained model: evaluates it on the test split with scripts/eval.ts, writes the figures into its
+ * model card, copies model.json + weights.bin to public/models/<id>/ and lists it in
+ * public/models/index.json (what the app reads). For Emoji-32 the card also gets the bits/dim of PNG and
+ * WebP-lossless on the same test images (scripts/codec-baselines.ts, cached in
+ * public/models/emoji32-codec-baselines.json).
+ *
+ *   npx tsx scripts/ship.ts --run runs/mnist-pixelcnn --id mnist-pixelcnn [--limit N] [--backend wasm]
+ *   npx tsx scripts/ship.ts --table      (prints the README's table of shipped models from their cards)
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    run: { type: 'string' },
+    id: { type: 'string' },
+    title: { type: 'string' },
+    limit: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    table: { type: 'boolean', default: false },
+  },
+});
+
+const MODELS = 'public/models';
+const INDEX = join(MODELS, 'index.json');
+const ARCH_TITLE: Record<string, string> = { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM', diagonal: 'Diagonal BiLSTM' };
+
+interface Entry {
+  id: string;
+  dataset: string;
+  arch: string;
+  path: string;
+  title: string;
+}
+interface Index {
+  format: 'pixelrnn-lab-models/1';
+  models: Entry[];
+}
+
+async function readIndex(): Promise<Index> {
+  if (!existsSync(INDEX)) return { format: 'pixelrnn-lab-models/1', models: [] };
+  return JSON.parse(await readFile(INDEX, 'utf8')) as Index;
+}
+
+/** Runs a project script and returns the JSON object on its last line of output. */
+function lastJson(args: string[]): Record<string, unknown> {
+  const out = execFileSync('npx', ['tsx', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const lines = out.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+async function ship(run: string, id: string): Promise<void> {
+  const json = JSON.parse(await readFile(join(run, 'model.json'), 'utf8'));
+  const card = (json.userDefinedMetadata?.card ?? {}) as Record<string, unknown>;
+  const config = json.modelTopology.config as { arch: string; output: string };
+  const dataset = (card.dataset as { name?: string } | undefined)?.name ?? (config.output === 'binary' ? 'mnist' : 'emoji32');
+
+  // 1) test NLL, measured by the project's eval command
+  const evalArgs = ['scripts/eval.ts', run, '--split', 'test', '--backend', values.backend!, ...(values.limit ? ['--limit', values.limit] : [])];
+  console.log(`$ npm run eval -- ${evalArgs.slice(1).join(' ')}`);
+  const test = lastJson(evalArgs);
+  card.test = {
+    split: 'test',
+    images: test.images,
+    natsPerImage: test.natsPerImage,
+    bitsPerDim: test.bitsPerDim,
+    seconds: test.seconds,
+    command: `npm run eval -- public/models/${id} ${evalArgs.slice(2).join(' ')}`,
+  };
+  card.testNll = test.natsPerImage;
+  card.testBitsPerDim = test.bitsPerDim;
+  card.bitsPerDim = test.bitsPerDim;
+  if (dataset === 'mnist')
+    card.paperComparison =
+      "The paper's test NLLs (PixelCNN 81.30, Row LSTM 80.54, Diagonal BiLSTM 79.20 nats) are on Larochelle's fixed binarisation, which is not obtainable here; this test split is MNIST's own test set with one fixed Bernoulli draw (seed in public/data/mnist/manifest.json).";
+
+  // 2) lossless codecs on the same test images, for Emoji-32
+  if (dataset === 'emoji32') {
+    const cache = join(MODELS, 'emoji32-codec-baselines.json');
+    if (!existsSync(cache)) await writeFile(cache, JSON.stringify(lastJson(['scripts/codec-baselines.ts']), null, 1) + '\n');
+    card.codecBaselines = { ...(JSON.parse(await readFile(cache, 'utf8')) as object), command: 'npm run baselines' };
+  }
+
+  // 3) the model folder the app serves, and its entry in the index
+  json.userDefinedMetadata = { ...json.userDefinedMetadata, card };
+  const dir = join(MODELS, id);
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(run, 'weights.bin'), join(dir, 'weights.bin'));
+  await writeFile(join(dir, 'model.json'), JSON.stringify(json, null, 1) + '\n');
+  const index = await readIndex();
+  const entry: Entry = {
+    id,
+    dataset,
+    arch: config.arch,
+    path: `${id}/model.json`,
+    title: values.title ?? `${ARCH_TITLE[config.arch] ?? config.arch} · ${dataset === 'mnist' ? 'binarized MNIST' : 'Emoji-32'}`,
+  };
+  index.models = [...index.models.filter((m) => m.id !== id), entry].sort((a, b) => a.id.localeCompare(b.id));
+  await writeFile(INDEX, JSON.stringify(index, null, 1) + '\n');
+  console.log(`shipped ${dir}: test ${dataset === 'mnist' ? `${(test.natsPerImage as number).toFixed(2)} nats` : `${(test.bitsPerDim as number).toFixed(3)} bits/dim`} on ${test.images} images`);
+}
+
+async function table(): Promise<void> {
+  const index = await readIndex();
+  console.log('| model | parameters | steps | train time | hardware | test NLL | test images |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const m of index.models) {
+    const card = JSON.parse(await readFile(join(MODELS, m.path), 'utf8')).userDefinedMetadata.card;
+    const t = card.test;
+    const nll = m.dataset === 'mnist' ? `${t.natsPerImage.toFixed(2)} nats` : `${t.bitsPerDim.toFixed(3)} bits/dim`;
+    const hw = `${card.hardware?.backend ?? '?'}, ${card.hardware?.cores ?? '?'} cores`;
+    console.log(`| ${m.title} | ${card.parameters} | ${card.steps} | ${Math.round((card.trainSeconds ?? 0) / 60)} min | ${hw} | ${nll} | ${t.images} |`);
+  }
+}
+
+if (values.table) await table();
+else {
+  if (!values.run || !values.id) throw new Error('ship: give --run DIR and --id ID (or --table)');
+  await ship(values.run, values.id);
+}
