@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import { dims } from '../models/config';
+import type { PixelModel } from '../models/pixelModel';
+import { bitsPerDim, nllPerImage } from '../likelihood';
+import type { EvalSet } from './sources';
+
+export interface EvalResult {
+  /** Mean NLL in nats per image. */
+  nats: number;
+  bitsPerDim: number;
+  images: number;
+  seconds: number;
+}
+
+export interface EvalOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Called after every batch with the images done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** uint8 [B,H,W,C] → float32 tensor of the raw values (what PixelModel.logits takes). */
+export function imagesToTensor(images: Uint8Array, shape: readonly [number, number, number]): tf.Tensor4D {
+  const [h, w, c] = shape;
+  const b = images.length / (h * w * c);
+  return tf.tensor4d(Float32Array.from(images), [b, h, w, c], 'float32');
+}
+
+/**
+ * Mean NLL of `set` under `model` (SPEC.md §5): batches inside tf.tidy, read with `await data()`, summed
+ * in float64. Throws if the set's image shape differs from the model's.
+ */
+export async function evaluateNll(model: PixelModel, set: EvalSet, options: EvalOptions = {}): Promise<EvalResult> {
+  const t0 = now();
+  const { height: H, width: W, channels: C } = model.config;
+  const [h, w, c] = set.imageShape;
+  if (h !== H || w !== W || c !== C) throw new Error(`Evaluation images are ${h}×${w}×${c}, the model needs ${H}×${W}×${C}`);
+  if (set.count < 1) throw new Error('Nothing to evaluate: the evaluation set is empty');
+  const bs = Math.max(1, Math.floor(options.batchSize ?? 16));
+  const size = H * W * C;
+  let sum = 0;
+  for (let from = 0; from < set.count; from += bs) {
+    if (options.signal?.aborted) throw new Error('Evaluation aborted');
+    const n = Math.min(bs, set.count - from);
+    const total = tf.tidy(() => {
+      const x = imagesToTensor(set.images.subarray(from * size, (from + n) * size), set.imageShape); // [n,H,W,C]
+      return nllPerImage(model.logits(x), x, model.config.output).sum(); // scalar, nats
+    });
+    sum += (await total.data())[0]!;
+    total.dispose();
+    options.onProgress?.(from + n, set.count);
+  }
+  const nats = sum / set.count;
+  return { nats, bitsPerDim: bitsPerDim(nats, dims(model.config)), images: set.count, seconds: (now() - t0) / 1000 };
+}
+
+export function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
