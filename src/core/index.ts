@@ -7,5 +7,7 @@ export * from './masks';
 export * from './random';
 export * from './sampling/types';
 export { sampleNaive } from './sampling/naive';
+export { sampleCached } from './sampling/cached';
 export { probabilities } from './sampling/draw';
 export * from './io/artifacts';
+export { MultiScaleModel, subsample } from './models/multiScale';

@@ -1,9 +1,9 @@
 /**
- * The one sampling entry point of the app. The naive sampler (a full forward pass per sub-pixel) runs now;
- * the cached sampler (src/core/sampling/cached.ts) has the same options and results: switch here.
+ * The one sampling entry point of the app: the cached sampler (src/core/sampling/cached.ts), which computes
+ * only what each new sub-pixel changes and draws exactly the images the naive sampler would.
  */
-import { sampleNaive, type PixelModel, type SampleOptions, type SampleResult } from '../core/index';
+import { sampleCached, type PixelModel, type SampleOptions, type SampleResult } from '../core/index';
 
 export function sample(model: PixelModel, options: SampleOptions): Promise<SampleResult> {
-  return sampleNaive(model, options);
+  return sampleCached(model, options);
 }

@@ -41,7 +41,7 @@ export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean
         const ph = (kh - 1) / 2;
         const pw = (kw - 1) / 2;
         const xp = tf.pad(xv, [[0, 0], [ph, ph], [pw, pw], [0, 0]]);
-        const dyFlat = g.reshape([b * h * w, cout]);
+        const dyFlat = g.reshape([b * h * w, cout]) as tf.Tensor2D;
         const taps: tf.Tensor[] = [];
         for (let a = 0; a < kh; a++)
           for (let c = 0; c < kw; c++) {
@@ -49,8 +49,8 @@ export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean
               taps.push(tf.zeros([cin, cout]));
               continue;
             }
-            const xs2 = xp.slice([0, a, c, 0], [b, h, w, cin]).reshape([b * h * w, cin]);
-            taps.push(tf.matMul(tf.transpose(xs2), dyFlat)); // [cin, BHW]·[BHW, cout] → [cin, cout]
+            const xs2 = xp.slice([0, a, c, 0], [b, h, w, cin]).reshape([b * h * w, cin]) as tf.Tensor2D;
+            taps.push(matMulT(xs2, dyFlat, true, false)); // [cin, BHW]·[BHW, cout] → [cin, cout]
           }
         const dk = tf.stack(taps).reshape([kh, kw, cin, cout]);
         return [dx, dk];
@@ -73,9 +73,19 @@ export function liveTapsOf(mask: Float32Array, kh: number, kw: number, cin: numb
 }
 
 /**
- * x · w for x [N, cin] and w [cin, cout], with gradients that transpose explicitly (dx = dy · wᵀ,
- * dw = xᵀ · dy). tfjs's own matMul gradient passes transpose flags instead, which the wasm backend runs
- * 10–20× slower than a plain product (measured here: 1 s against 55 ms for [96,4096]ᵀ·[4096,768]).
+ * A matrix product with transposed operands, done the way the backend runs fastest: the wasm backend runs
+ * matMul with transpose flags 10–20× slower than a plain product (measured here: 1 s against 55 ms for
+ * [96,4096]ᵀ·[4096,768]), so there the operand is transposed first; elsewhere the flags are cheaper than
+ * a transpose (on the cpu backend an explicit transpose cost about 2.5 s per training step).
+ */
+export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
+
+/**
+ * x · w for x [N, cin] and w [cin, cout], with gradients dx = dy · wᵀ and dw = xᵀ · dy through matMulT
+ * (tfjs's own matMul gradient always passes transpose flags).
  */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   if (!gradientPath.project) return tf.matMul(x, w);
@@ -86,7 +96,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xv, wv] = saved as [tf.Tensor2D, tf.Tensor2D];
         const g = dy as tf.Tensor2D;
-        return [tf.matMul(g, tf.transpose(wv)), tf.matMul(tf.transpose(xv), g)];
+        return [matMulT(g, wv, false, true), matMulT(xv, g, true, false)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -1,0 +1,264 @@
+/**
+ * Naive vs cached sampling, side by side in one process on the same weights (npm run bench:sample).
+ *
+ *   tsx scripts/bench-sample.ts [--backend cpu|webgpu] [--batch 1[,4,…]] [--steps N] [--cached-steps N|all]
+ *                               [--models id,id,…] [--model path/to/model.json|dir] [--seed S]
+ *                               [--webgpu-matmul auto|reduce|splitk|small|packed] [--webgpu-matmul-cached …]
+ *
+ * Models: the shipped ones (public/models/index.json + public/models/<id>/model.json) when they exist, else
+ * the presets small-mnist-* and small-emoji-* with their (random) initial weights; --model adds a saved one.
+ * --models filters either list by id / preset name.
+ *
+ * Naive sampling costs the same full forward pass at every step, so it is timed over --steps steps (after
+ * one untimed warm-up step) and extrapolated linearly to a whole image; the output says so. Cached sampling
+ * is timed over the whole image by default (its steps are not all alike: rows begin with row-level work).
+ * Both runs use the same seed, and the script checks that the cached images agree with the naive ones on
+ * every sub-pixel the naive run drew. The last line of the output is one JSON object with every figure.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../src/core/io/artifacts';
+import { dims, type ModelConfig } from '../src/core/models/config';
+import { PixelModel } from '../src/core/models/pixelModel';
+import { preset, presets, type PresetName } from '../src/core/models/presets';
+import { sampleCached } from '../src/core/sampling/cached';
+import { sampleNaive } from '../src/core/sampling/naive';
+import type { SampleOptions, SampleResult } from '../src/core/sampling/types';
+import { setupNodeBackend } from './lib/nodeBackend';
+
+interface Args {
+  backend: string;
+  batches: number[];
+  steps: number;
+  cachedSteps: number | 'all';
+  models: string[] | null;
+  modelPaths: string[];
+  seed: number;
+  webgpuMatmul: string;
+  webgpuMatmulCached: string | null;
+}
+
+/** tfjs-backend-webgpu's WEBGPU_MATMUL_PROGRAM_TYPE values. */
+const MATMUL_PROGRAMS: Record<string, number> = { auto: -1, reduce: 0, splitk: 1, small: 2, packed: 3 };
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { backend: 'cpu', batches: [1], steps: 6, cachedSteps: 'all', models: null, modelPaths: [], seed: 1, webgpuMatmul: 'auto', webgpuMatmulCached: null };
+  for (let k = 0; k < argv.length; k++) {
+    const flag = argv[k]!;
+    const val = (): string => {
+      const v = argv[++k];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const int = (v: string): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${v}"`);
+      return n;
+    };
+    if (flag === '--backend') a.backend = val();
+    else if (flag === '--batch') a.batches = val().split(',').map(int);
+    else if (flag === '--steps') a.steps = int(val());
+    else if (flag === '--cached-steps') {
+      const v = val();
+      a.cachedSteps = v === 'all' ? 'all' : int(v);
+    } else if (flag === '--models') a.models = val().split(',').filter(Boolean);
+    else if (flag === '--model') a.modelPaths.push(val());
+    else if (flag === '--seed') a.seed = int(val());
+    else if (flag === '--webgpu-matmul' || flag === '--webgpu-matmul-cached') {
+      const v = val();
+      if (!(v in MATMUL_PROGRAMS)) throw new Error(`${flag}: one of ${Object.keys(MATMUL_PROGRAMS).join(', ')}`);
+      if (flag === '--webgpu-matmul') a.webgpuMatmul = v;
+      else a.webgpuMatmulCached = v;
+    }
+    else if (flag === '--help' || flag === '-h') {
+      console.log(fs.readFileSync(new URL(import.meta.url)).toString().split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`Unknown flag "${flag}" (see --help)`);
+  }
+  return a;
+}
+
+/** Reads a saved model (model.json + its weight files) into memory and builds it with loadModel. */
+async function loadSaved(p: string): Promise<PixelModel> {
+  const file = fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, 'model.json') : p;
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    modelTopology: unknown;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    userDefinedMetadata?: Record<string, unknown>;
+    format?: string;
+    generatedBy?: string;
+  };
+  const dir = path.dirname(file);
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((q) => fs.readFileSync(path.join(dir, q))));
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  const handler = tf.io.fromMemory({
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: specs,
+    weightData,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
+  });
+  return (await loadModel(handler, file)).model;
+}
+
+interface Candidate {
+  id: string;
+  source: string;
+  load: () => Promise<PixelModel>;
+}
+
+function candidates(args: Args): Candidate[] {
+  const out: Candidate[] = [];
+  const index = path.resolve('public/models/index.json');
+  if (fs.existsSync(index)) {
+    const parsed = JSON.parse(fs.readFileSync(index, 'utf8')) as unknown;
+    const list = (Array.isArray(parsed) ? parsed : ((parsed as { models?: unknown[] }).models ?? [])) as (string | { id: string })[];
+    for (const m of list) {
+      const id = typeof m === 'string' ? m : m.id;
+      const file = path.resolve('public/models', id, 'model.json');
+      if (fs.existsSync(file)) out.push({ id, source: path.relative(process.cwd(), file), load: () => loadSaved(file) });
+    }
+  }
+  if (out.length === 0) {
+    for (const name of Object.keys(presets) as PresetName[])
+      if (name.startsWith('small-mnist-') || name.startsWith('small-emoji-'))
+        out.push({ id: name, source: 'preset, random weights', load: async () => new PixelModel(preset(name)) });
+  }
+  const picked = args.models ? out.filter((c) => args.models!.includes(c.id)) : out;
+  if (args.models) {
+    for (const name of args.models)
+      if (!picked.some((c) => c.id === name) && name in presets)
+        picked.push({ id: name, source: 'preset, random weights', load: async () => new PixelModel(preset(name as PresetName)) });
+    const missing = args.models.filter((n) => !picked.some((c) => c.id === n));
+    if (missing.length) throw new Error(`Unknown model(s): ${missing.join(', ')}`);
+  }
+  for (const p of args.modelPaths) picked.push({ id: path.basename(path.dirname(path.resolve(p, fs.statSync(p).isDirectory() ? 'model.json' : ''))), source: p, load: () => loadSaved(p) });
+  return picked;
+}
+
+/** Runs a sampler until `steps` sub-pixel steps are done (or the whole image), timing it. */
+async function timed(
+  sampler: (m: PixelModel, o: SampleOptions) => Promise<SampleResult>,
+  model: PixelModel,
+  batch: number,
+  seed: number,
+  steps: number,
+): Promise<{ seconds: number; steps: number; result: SampleResult }> {
+  const ac = new AbortController();
+  let done = 0;
+  const t0 = performance.now();
+  const result = await sampler(model, {
+    count: batch,
+    seed,
+    signal: ac.signal,
+    onStep: (p) => {
+      done = p.done;
+      if (p.done >= steps) ac.abort();
+    },
+  });
+  return { seconds: (performance.now() - t0) / 1000, steps: done, result };
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toPrecision(3);
+}
+
+interface Row {
+  model: string;
+  source: string;
+  arch: string;
+  shape: string;
+  batch: number;
+  naiveSteps: number;
+  naiveSeconds: number;
+  naiveSubpixelsPerSec: number;
+  naiveImageSecondsExtrapolated: number;
+  cachedSteps: number;
+  cachedSeconds: number;
+  cachedSubpixelsPerSec: number;
+  cachedImageSeconds: number;
+  speedup: number;
+  agree: boolean;
+  comparedSubpixels: number;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const backend = await setupNodeBackend(args.backend);
+  // tfjs-backend-webgpu's matmul program (WEBGPU_MATMUL_PROGRAM_TYPE), for both samplers or for the cached
+  // runs only. On SwiftShader (software Vulkan) tfjs's choice for tiny outputs, the workgroup-reduction
+  // program, costs ~150 ms per [1,48]×[48,48] product where 'small' takes ~2 ms; forcing 'small' on the
+  // naive sampler's big convolutions slows those down instead, hence the separate setting.
+  const matmulFor = (cached: boolean): void => {
+    if (backend !== 'webgpu') return;
+    const name = cached && args.webgpuMatmulCached ? args.webgpuMatmulCached : args.webgpuMatmul;
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PROGRAMS[name]!);
+  };
+  const list = candidates(args);
+  console.log(`bench-sample: backend ${backend}${backend === 'webgpu' ? ` (matmul program: naive ${args.webgpuMatmul}, cached ${args.webgpuMatmulCached ?? args.webgpuMatmul})` : ''}, batch ${args.batches.join(',')}, naive timed over ${args.steps} steps and extrapolated to a whole image, cached timed over ${args.cachedSteps === 'all' ? 'the whole image' : `${args.cachedSteps} steps (extrapolated)`}`);
+  const rows: Row[] = [];
+  for (const cand of list) {
+    const model = await cand.load();
+    const cfg: ModelConfig = model.config;
+    const per = dims(cfg);
+    const shape = `${cfg.height}x${cfg.width}x${cfg.channels}`;
+    for (const batch of args.batches) {
+      // Warm-up (kernel compilation on GPU backends, JIT): one naive step, a few cached steps; untimed.
+      matmulFor(false);
+      await timed(sampleNaive, model, batch, args.seed + 1, 1);
+      const naive = await timed(sampleNaive, model, batch, args.seed, Math.min(args.steps, per));
+      matmulFor(true);
+      await timed(sampleCached, model, batch, args.seed + 1, Math.min(per, (cfg.width + 1) * cfg.channels)); // a row and a row start
+      const cachedLimit = args.cachedSteps === 'all' ? per : Math.min(args.cachedSteps, per);
+      const cached = await timed(sampleCached, model, batch, args.seed, cachedLimit);
+      // The naive run drew its first `naive.steps` sub-pixels of every image: the cached run must agree.
+      let agree = true;
+      for (let b = 0; b < batch; b++)
+        for (let s = 0; s < Math.min(naive.steps, cached.steps); s++) if (naive.result.images[b * per + s] !== cached.result.images[b * per + s]) agree = false;
+      const naiveRate = (naive.steps * batch) / naive.seconds;
+      const cachedRate = (cached.steps * batch) / cached.seconds;
+      const row: Row = {
+        model: cand.id,
+        source: cand.source,
+        arch: cfg.arch,
+        shape,
+        batch,
+        naiveSteps: naive.steps,
+        naiveSeconds: naive.seconds,
+        naiveSubpixelsPerSec: naiveRate,
+        naiveImageSecondsExtrapolated: (per * batch) / naiveRate,
+        cachedSteps: cached.steps,
+        cachedSeconds: cached.seconds,
+        cachedSubpixelsPerSec: cachedRate,
+        cachedImageSeconds: (per * batch) / cachedRate,
+        speedup: cachedRate / naiveRate,
+        agree,
+        comparedSubpixels: Math.min(naive.steps, cached.steps) * batch,
+      };
+      rows.push(row);
+      console.log(
+        `${cand.id.padEnd(22)} ${cfg.arch.padEnd(9)} ${shape.padEnd(8)} batch ${String(batch).padStart(3)} | ` +
+          `naive ${fmt(naiveRate).padStart(7)} sub-px/s (${naive.steps} steps in ${naive.seconds.toFixed(2)} s; whole batch ≈ ${fmt(row.naiveImageSecondsExtrapolated)} s, extrapolated) | ` +
+          `cached ${fmt(cachedRate).padStart(7)} sub-px/s (${cached.steps} steps in ${cached.seconds.toFixed(2)} s) | ` +
+          `×${fmt(row.speedup)} | same draws: ${agree ? 'yes' : 'NO'} (${row.comparedSubpixels} sub-pixels compared)`,
+      );
+    }
+    model.dispose();
+  }
+  const worst = rows.reduce((m, r) => Math.min(m, r.speedup), Infinity);
+  console.log(
+    `Naive rates are extrapolated from ${args.steps} timed steps (every naive step is the same full forward pass). ` +
+      `Smallest speed-up: ×${fmt(worst)}${rows.some((r) => !r.agree) ? '. WARNING: some cached draws differ from naive ones' : ''}.`,
+  );
+  console.log(JSON.stringify({ backend, webgpuMatmul: backend === 'webgpu' ? { naive: args.webgpuMatmul, cached: args.webgpuMatmulCached ?? args.webgpuMatmul } : undefined, cachedStepsTimed: args.cachedSteps, naiveStepsTimed: args.steps, naiveExtrapolated: true, results: rows, minSpeedup: worst }));
+  if (rows.some((r) => !r.agree)) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).stack ?? e);
+  process.exit(1);
+});

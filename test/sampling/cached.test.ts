@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { Arch, ModelConfig } from '../../src/core/models/config';
+import { PixelModel } from '../../src/core/models/pixelModel';
+import { cachedProvider, sampleCached } from '../../src/core/sampling/cached';
+import { runSampling, type LogitsProvider } from '../../src/core/sampling/loop';
+import { naiveProvider, sampleNaive } from '../../src/core/sampling/naive';
+import type { KnownPixels, SampleOptions } from '../../src/core/sampling/types';
+
+const ARCHS: Arch[] = ['pixelcnn', 'rowlstm', 'diagonal'];
+
+function tiny(arch: Arch, rgb: boolean, extra: Partial<ModelConfig> = {}): ModelConfig {
+  return {
+    arch,
+    height: rgb ? 5 : 6,
+    width: rgb ? 6 : 5,
+    channels: rgb ? 3 : 1,
+    output: rgb ? 'softmax256' : 'binary',
+    layers: 2,
+    hidden: 6,
+    headWidth: 12,
+    firstKernel: 5,
+    residual: true,
+    skip: true,
+    seed: 7,
+    ...extra,
+  };
+}
+
+/** Random weights with some scale, so logits are far from flat and states not all near zero. */
+function randomise(model: PixelModel, seed: number): void {
+  let n = 0;
+  for (const v of model.params.list()) v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.6, 'float32', seed + n++)));
+}
+
+/**
+ * Known sub-pixels for a batch of 2 ([B,H,W,C]): both images know the whole first row; image 0 also a
+ * block on the left, image 1 a block on the right; and single colours scattered (partially known pixels).
+ * Steps where both images know the sub-pixel are skipped by the loop; the others are asked for.
+ */
+function knownMask(cfg: ModelConfig): KnownPixels {
+  const { height: H, width: W, channels: C } = cfg;
+  const per = H * W * C;
+  const image = new Uint8Array(2 * per);
+  const mask = new Uint8Array(2 * per);
+  for (let b = 0; b < 2; b++)
+    for (let i = 0; i < H; i++)
+      for (let j = 0; j < W; j++)
+        for (let c = 0; c < C; c++) {
+          const at = b * per + (i * W + j) * C + c;
+          image[at] = cfg.output === 'binary' ? (i + j + b) % 2 : (37 * i + 11 * j + 90 * c + 7 * b) % 256;
+          const block = b === 0 ? j < 2 && i >= 2 : j >= W - 2 && i >= 1;
+          mask[at] = i === 0 || block || (i * W + j + c) % 5 === 0 ? 1 : 0;
+        }
+  return { image, mask };
+}
+
+/** A provider that runs both samplers and records the largest logit difference. */
+function comparing(a: LogitsProvider, b: LogitsProvider, stats: { maxDiff: number; steps: number }): LogitsProvider {
+  return {
+    async logitsAt(row, col, ch, images) {
+      const x = await a.logitsAt(row, col, ch, images);
+      const y = await b.logitsAt(row, col, ch, images);
+      for (let k = 0; k < x.length; k++) stats.maxDiff = Math.max(stats.maxDiff, Math.abs(x[k]! - y[k]!));
+      stats.steps++;
+      return x;
+    },
+    dispose() {
+      a.dispose();
+      b.dispose();
+    },
+  };
+}
+
+async function sameAsNaive(cfg: ModelConfig, options: SampleOptions, seed = 3) {
+  const model = new PixelModel(cfg);
+  randomise(model, seed);
+  const before = tf.memory().numTensors;
+  const cached = await sampleCached(model, options);
+  const leaked = tf.memory().numTensors - before;
+  const naive = await sampleNaive(model, options);
+  model.dispose();
+  return { cached, naive, leaked };
+}
+
+describe('cached sampler = naive sampler', () => {
+  for (const arch of ARCHS) {
+    for (const rgb of [false, true]) {
+      const kind = rgb ? 'RGB' : 'binary';
+      it(`${arch} ${kind}: same images and log-probs, no leaked tensors`, async () => {
+        const { cached, naive, leaked } = await sameAsNaive(tiny(arch, rgb), { count: 2, seed: 11, temperature: rgb ? 1 : 1 });
+        expect(leaked).toBe(0);
+        expect(Array.from(cached.images)).toEqual(Array.from(naive.images));
+        for (let b = 0; b < 2; b++) expect(cached.logProb[b]).toBeCloseTo(naive.logProb[b]!, 3);
+      });
+
+      it(`${arch} ${kind}: inpainting mask (known sub-pixels skipped but cached), temperature 0.8`, async () => {
+        const cfg = tiny(arch, rgb);
+        const known = knownMask(cfg);
+        const { cached, naive, leaked } = await sameAsNaive(cfg, { count: 2, seed: 5, temperature: 0.8, known });
+        expect(leaked).toBe(0);
+        expect(Array.from(cached.images)).toEqual(Array.from(naive.images));
+        for (let i = 0; i < known.mask.length; i++) if (known.mask[i]) expect(cached.images[i]).toBe(known.image[i]);
+      });
+    }
+
+    it(`${arch}: logits match the naive pass at every step (RGB, 3 layers, no residual, no skip, width 7 kernel)`, async () => {
+      const cfg = tiny(arch, true, { layers: 3, residual: false, skip: false, firstKernel: 7, height: 4, width: 5 });
+      const model = new PixelModel(cfg);
+      randomise(model, 9);
+      const options: SampleOptions = { count: 3, seed: 2 };
+      const stats = { maxDiff: 0, steps: 0 };
+      const before = tf.memory().numTensors;
+      await runSampling(cfg, options, comparing(cachedProvider(model, options), naiveProvider(model, options), stats));
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+      expect(stats.steps).toBe(4 * 5 * 3);
+      expect(stats.maxDiff).toBeLessThan(1e-4);
+    });
+
+    it(`${arch}: conditional (multi-scale) model`, async () => {
+      const cfg = tiny(arch, true, { height: 4, width: 4, condition: { smallHeight: 2, smallWidth: 2, mapChannels: 4 } });
+      const small = Uint8Array.from({ length: 2 * 2 * 2 * 3 }, (_, k) => (k * 53) % 256);
+      const { cached, naive, leaked } = await sameAsNaive(cfg, { count: 2, seed: 4, small });
+      expect(leaked).toBe(0);
+      expect(Array.from(cached.images)).toEqual(Array.from(naive.images));
+    });
+  }
+
+  it('stops on abort without leaking, and temperature 0 is the argmax', async () => {
+    const cfg = tiny('diagonal', true);
+    const model = new PixelModel(cfg);
+    randomise(model, 1);
+    const before = tf.memory().numTensors;
+    const ac = new AbortController();
+    const res = await sampleCached(model, { count: 1, seed: 1, signal: ac.signal, onStep: (p) => (p.done === 20 ? ac.abort() : undefined) });
+    expect(res.stopped).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    const greedy = await sampleCached(model, { count: 1, seed: 1, temperature: 0 });
+    const greedyNaive = await sampleNaive(model, { count: 1, seed: 99, temperature: 0 });
+    expect(Array.from(greedy.images)).toEqual(Array.from(greedyNaive.images));
+    model.dispose();
+  });
+});
