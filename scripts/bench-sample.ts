@@ -19,12 +19,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../src/core/io/artifacts';
-import { dims, type ModelConfig } from '../src/core/models/config';
+import type { ModelConfig } from '../src/core/models/config';
 import { PixelModel } from '../src/core/models/pixelModel';
 import { preset, presets, type PresetName } from '../src/core/models/presets';
-import { sampleCached } from '../src/core/sampling/cached';
-import { sampleNaive } from '../src/core/sampling/naive';
-import type { SampleOptions, SampleResult } from '../src/core/sampling/types';
+import { benchSampling, type SamplingBenchRow } from '../src/core/sampling/benchmark';
+import { fileHandler } from './lib/fileIO';
 import { setupNodeBackend } from './lib/nodeBackend';
 
 interface Args {
@@ -79,30 +78,10 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** Reads a saved model (model.json + its weight files) into memory and builds it with loadModel. */
+/** Loads a saved model folder (or its model.json). */
 async function loadSaved(p: string): Promise<PixelModel> {
-  const file = fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, 'model.json') : p;
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    modelTopology: unknown;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    userDefinedMetadata?: Record<string, unknown>;
-    format?: string;
-    generatedBy?: string;
-  };
-  const dir = path.dirname(file);
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
-  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((q) => fs.readFileSync(path.join(dir, q))));
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  const handler = tf.io.fromMemory({
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: specs,
-    weightData,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
-  });
-  return (await loadModel(handler, file)).model;
+  const dir = fs.existsSync(p) && fs.statSync(p).isDirectory() ? p : path.dirname(p);
+  return (await loadModel(fileHandler(dir), path.join(dir, 'model.json'))).model;
 }
 
 interface Candidate {
@@ -140,51 +119,11 @@ function candidates(args: Args): Candidate[] {
   return picked;
 }
 
-/** Runs a sampler until `steps` sub-pixel steps are done (or the whole image), timing it. */
-async function timed(
-  sampler: (m: PixelModel, o: SampleOptions) => Promise<SampleResult>,
-  model: PixelModel,
-  batch: number,
-  seed: number,
-  steps: number,
-): Promise<{ seconds: number; steps: number; result: SampleResult }> {
-  const ac = new AbortController();
-  let done = 0;
-  const t0 = performance.now();
-  const result = await sampler(model, {
-    count: batch,
-    seed,
-    signal: ac.signal,
-    onStep: (p) => {
-      done = p.done;
-      if (p.done >= steps) ac.abort();
-    },
-  });
-  return { seconds: (performance.now() - t0) / 1000, steps: done, result };
-}
-
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toPrecision(3);
 }
 
-interface Row {
-  model: string;
-  source: string;
-  arch: string;
-  shape: string;
-  batch: number;
-  naiveSteps: number;
-  naiveSeconds: number;
-  naiveSubpixelsPerSec: number;
-  naiveImageSecondsExtrapolated: number;
-  cachedSteps: number;
-  cachedSeconds: number;
-  cachedSubpixelsPerSec: number;
-  cachedImageSeconds: number;
-  speedup: number;
-  agree: boolean;
-  comparedSubpixels: number;
-}
+type Row = SamplingBenchRow & { model: string; source: string };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -204,47 +143,19 @@ async function main(): Promise<void> {
   for (const cand of list) {
     const model = await cand.load();
     const cfg: ModelConfig = model.config;
-    const per = dims(cfg);
     const shape = `${cfg.height}x${cfg.width}x${cfg.channels}`;
     for (const batch of args.batches) {
-      // Warm-up (kernel compilation on GPU backends, JIT): one naive step, a few cached steps; untimed.
-      matmulFor(false);
-      await timed(sampleNaive, model, batch, args.seed + 1, 1);
-      const naive = await timed(sampleNaive, model, batch, args.seed, Math.min(args.steps, per));
-      matmulFor(true);
-      await timed(sampleCached, model, batch, args.seed + 1, Math.min(per, (cfg.width + 1) * cfg.channels)); // a row and a row start
-      const cachedLimit = args.cachedSteps === 'all' ? per : Math.min(args.cachedSteps, per);
-      const cached = await timed(sampleCached, model, batch, args.seed, cachedLimit);
-      // The naive run drew its first `naive.steps` sub-pixels of every image: the cached run must agree.
-      let agree = true;
-      for (let b = 0; b < batch; b++)
-        for (let s = 0; s < Math.min(naive.steps, cached.steps); s++) if (naive.result.images[b * per + s] !== cached.result.images[b * per + s]) agree = false;
-      const naiveRate = (naive.steps * batch) / naive.seconds;
-      const cachedRate = (cached.steps * batch) / cached.seconds;
       const row: Row = {
         model: cand.id,
         source: cand.source,
-        arch: cfg.arch,
-        shape,
-        batch,
-        naiveSteps: naive.steps,
-        naiveSeconds: naive.seconds,
-        naiveSubpixelsPerSec: naiveRate,
-        naiveImageSecondsExtrapolated: (per * batch) / naiveRate,
-        cachedSteps: cached.steps,
-        cachedSeconds: cached.seconds,
-        cachedSubpixelsPerSec: cachedRate,
-        cachedImageSeconds: (per * batch) / cachedRate,
-        speedup: cachedRate / naiveRate,
-        agree,
-        comparedSubpixels: Math.min(naive.steps, cached.steps) * batch,
+        ...(await benchSampling(model, { batch, seed: args.seed, naiveSteps: args.steps, cachedSteps: args.cachedSteps === 'all' ? 'all' : args.cachedSteps, before: (which) => matmulFor(which === 'cached') })),
       };
       rows.push(row);
       console.log(
         `${cand.id.padEnd(22)} ${cfg.arch.padEnd(9)} ${shape.padEnd(8)} batch ${String(batch).padStart(3)} | ` +
-          `naive ${fmt(naiveRate).padStart(7)} sub-px/s (${naive.steps} steps in ${naive.seconds.toFixed(2)} s; whole batch ≈ ${fmt(row.naiveImageSecondsExtrapolated)} s, extrapolated) | ` +
-          `cached ${fmt(cachedRate).padStart(7)} sub-px/s (${cached.steps} steps in ${cached.seconds.toFixed(2)} s) | ` +
-          `×${fmt(row.speedup)} | same draws: ${agree ? 'yes' : 'NO'} (${row.comparedSubpixels} sub-pixels compared)`,
+          `naive ${fmt(row.naiveSubpixelsPerSec).padStart(7)} sub-px/s (${row.naiveSteps} steps in ${row.naiveSeconds.toFixed(2)} s; whole batch ≈ ${fmt(row.naiveImageSecondsExtrapolated)} s, extrapolated) | ` +
+          `cached ${fmt(row.cachedSubpixelsPerSec).padStart(7)} sub-px/s (${row.cachedSteps} steps in ${row.cachedSeconds.toFixed(2)} s) | ` +
+          `×${fmt(row.speedup)} | same draws: ${row.agree ? 'yes' : 'NO'} (${row.comparedSubpixels} sub-pixels compared)`,
       );
     }
     model.dispose();

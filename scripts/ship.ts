@@ -22,10 +22,14 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     table: { type: 'boolean', default: false },
+    // Only (re)compute the small check subset of an already shipped model (--run public/models/<id>).
+    'check-only': { type: 'boolean', default: false },
   },
 });
 
 const MODELS = 'public/models';
+/** Test images of the check subset: small, so the unit test that re-evaluates it stays fast on the cpu backend. */
+const CHECK_IMAGES = 16;
 const INDEX = join(MODELS, 'index.json');
 const ARCH_TITLE: Record<string, string> = { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM', diagonal: 'Diagonal BiLSTM' };
 
@@ -58,6 +62,17 @@ async function ship(run: string, id: string): Promise<void> {
   const card = (json.userDefinedMetadata?.card ?? {}) as Record<string, unknown>;
   const config = json.modelTopology.config as { arch: string; output: string };
   const dataset = (card.dataset as { name?: string } | undefined)?.name ?? (config.output === 'binary' ? 'mnist' : 'emoji32');
+
+  // 0) a small subset the unit tests re-evaluate (test/train/shipped.test.ts): the card's figures must be
+  //    reproducible by anyone with `npm run eval`
+  const checkArgs = ['scripts/eval.ts', run, '--split', 'test', '--limit', String(CHECK_IMAGES), '--backend', 'cpu'];
+  const check = lastJson(checkArgs);
+  card.check = { split: 'test', images: check.images, natsPerImage: check.natsPerImage, command: `npm run eval -- public/models/${id} ${checkArgs.slice(2).join(' ')}` };
+  if (values['check-only']) {
+    json.userDefinedMetadata = { ...json.userDefinedMetadata, card };
+    await writeFile(join(run, 'model.json'), JSON.stringify(json, null, 1) + '\n');
+    return;
+  }
 
   // 1) test NLL, measured by the project's eval command
   const evalArgs = ['scripts/eval.ts', run, '--split', 'test', '--backend', values.backend!, ...(values.limit ? ['--limit', values.limit] : [])];

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/core/io/artifacts';
+import { evalSet, evaluateNll } from '../../src/core/train/index';
+import { fileHandler } from '../../scripts/lib/fileIO';
+import { loadDatasetFromDisk } from '../../scripts/lib/nodeData';
+
+/**
+ * The shipped models (public/models) must be what their cards say: the card's check figure, measured by
+ * `npm run eval` on the first test images when the model was shipped (scripts/ship.ts), is reproduced here.
+ */
+const INDEX = 'public/models/index.json';
+const shipped = existsSync(INDEX)
+  ? (JSON.parse(readFileSync(INDEX, 'utf8')) as { models: { id: string; dataset: string; path: string }[] }).models
+  : [];
+
+describe('shipped models', () => {
+  it('are listed (the app needs one per dataset)', () => {
+    expect(new Set(shipped.map((m) => m.dataset))).toEqual(new Set(['mnist', 'emoji32']));
+  });
+
+  for (const m of shipped)
+    it(`${m.id}: eval reproduces the card's test NLL on its check subset; the card is complete`, async () => {
+      const dir = join('public/models', m.id);
+      const { model, card } = await loadModel(fileHandler(dir), join(dir, 'model.json'));
+      const c = card as {
+        check: { images: number; natsPerImage: number };
+        test: { images: number; natsPerImage: number; bitsPerDim: number; command: string };
+        parameters: number;
+        steps: number;
+        commands: string[];
+      };
+      expect(c.parameters).toBe(model.params.count());
+      expect(c.steps).toBeGreaterThan(0);
+      expect(c.commands.join(' ')).toMatch(/train --model/);
+      expect(c.test.command).toMatch(/^npm run eval -- public\/models\//);
+      expect(Number.isFinite(c.test.natsPerImage)).toBe(true);
+      const dataset = await loadDatasetFromDisk(m.dataset, ['test']);
+      const r = await evaluateNll(model, evalSet(dataset, 'test', c.check.images), { batchSize: 16 });
+      expect(r.images).toBe(c.check.images);
+      expect(Math.abs(r.nats - c.check.natsPerImage) / c.check.natsPerImage).toBeLessThan(1e-3);
+      model.dispose();
+    });
+});
