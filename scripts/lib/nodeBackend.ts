@@ -18,7 +18,13 @@ export async function setupNodeBackend(name: string): Promise<string> {
   const tf = await import('@tensorflow/tfjs');
   if (!['cpu', 'wasm', 'webgpu'].includes(name)) throw new Error(`Unknown backend "${name}": use cpu, wasm or webgpu`);
   const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`Could not start the tfjs ${name} backend`);
+  if (!ok)
+    throw new Error(
+      `Could not start the tfjs ${name} backend` +
+        (name === 'webgpu'
+          ? ': Dawn found no usable Vulkan adapter. Without a GPU, use a software one: VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json'
+          : ''),
+    );
   await tf.ready();
   // tfjs-backend-cpu advertises tfjs-node (which cannot install here) on first use: once is enough.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
