@@ -58,7 +58,8 @@ export default defineConfig({
   // Relative base: the built app works from any folder of a static server.
   base: './',
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  // Two pages: the app, and the sampling benchmark (bench.html) that reports npm run bench:sample's figures.
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000, rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } } },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
 });

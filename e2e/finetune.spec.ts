@@ -30,7 +30,8 @@ test('each bad upload gets its message naming the file; good files of the same u
   await expect(page.getByTestId('train-blocked')).toContainText('at least 4 usable images (2 so far)');
 });
 
-test('fine-tuning runs steps, the loss falls, and after a reload the model is listed and samples', async ({ page }) => {
+test('fine-tuning: the loss falls, pause → resume continues the same run, and after a reload the model is listed and samples', async ({ page }) => {
+  test.setTimeout(180_000);
   await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
   await waitModel(page, 'test-mnist-pixelcnn');
   await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3, 4, 5].map((k) => file(`bar-${k}.png`, bar(k % 3))));
@@ -39,17 +40,38 @@ test('fine-tuning runs steps, the loss falls, and after a reload the model is li
   await page.getByTestId('ft-steps').fill('30');
   await page.getByTestId('ft-lr').fill('0.02');
   await page.getByTestId('train').click();
-  await expect(page.getByTestId('train-stats')).toHaveAttribute('data-status', 'done', { timeout: 110_000 });
+  const stats = page.getByTestId('train-stats');
+
+  // Pause part-way: the worker confirms after the step in flight, and no step runs while paused.
+  await expect.poll(async () => Number(await stats.getAttribute('data-step')), { timeout: 90_000 }).toBeGreaterThanOrEqual(4);
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('finetune-message')).toContainText(/Paused after step \d+\./);
+  const pausedAt = Number((await page.getByTestId('finetune-message').textContent())!.match(/step (\d+)/)![1]);
+  expect(pausedAt).toBeLessThan(30);
+  await expect(stats).toHaveAttribute('data-status', 'paused');
+  await expect(stats).toHaveAttribute('data-step', String(pausedAt));
+  await page.waitForTimeout(1500);
+  await expect(stats).toHaveAttribute('data-step', String(pausedAt));
+  await expect(page.getByTestId('pause')).toHaveText('Resume');
+  await page.getByTestId('pause').click();
+  await expect(stats).toHaveAttribute('data-status', 'done', { timeout: 110_000 });
   await expect(page.getByTestId('saved-step')).toContainText('saved at step 30');
-  const { loss, val } = await page.evaluate(() => {
+
+  const { loss, lossSteps, val, valSteps } = await page.evaluate(() => {
     const f = window.__pixelrnn!.state().finetune;
-    return { loss: f.loss.map((p) => p.value), val: f.valBits.map((p) => p.value) };
+    return { loss: f.loss.map((p) => p.value), lossSteps: f.loss.map((p) => p.step), val: f.valBits.map((p) => p.value), valSteps: f.valBits.map((p) => p.step) };
   });
-  expect(loss).toHaveLength(30);
+  // Resumed, not restarted: every step 1..30 exactly once, in order, and the held-out curve at 0, 10, 20, 30.
+  expect(lossSteps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  expect(valSteps).toEqual([0, 10, 20, 30]);
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   expect(mean(loss.slice(-5))).toBeLessThan(mean(loss.slice(0, 5)) * 0.8);
   expect(val.at(-1)!).toBeLessThan(val[0]!);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '30');
+  await expect(page.getByTestId('loss-chart').locator('canvas')).toBeVisible();
+  await expect(page.getByTestId('val-chart')).toHaveAttribute('data-points', '4');
   await expect(page.getByTestId('train-samples')).toBeVisible();
+  await expect(page.getByTestId('train-skip')).toHaveCount(0); // no NaN-guard skips at this learning rate
 
   // After a reload the fine-tuned model is listed under its own name, loads from IndexedDB and samples.
   await open(page, { model: 'local:pixelrnn/mnist/pixelcnn/e2e-tuned', seed: 2, count: 2 });
@@ -60,5 +82,7 @@ test('fine-tuning runs steps, the loss falls, and after a reload the model is li
   // The shipped model is still there to restore.
   await page.getByTestId('tab-finetune').click();
   await page.getByTestId('restore').click();
-  await waitModel(page, 'test-mnist-pixelcnn');
+  // A shipped MNIST PixelCNN (the e2e fixture, or a real one when public/models has it), not the local one.
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-model', /^(?!local:).*pixelcnn$/);
+  await waitModel(page);
 });

@@ -62,3 +62,29 @@ test('RGB sampling: progress, stop, and the pixel inspector shows three distribu
   await page.getByTestId('download').click();
   expect((await dl).suggestedFilename()).toMatch(/\.png$/);
 });
+
+test('sampling speed: the read-out shows sub-pixels/s (logged for each test model)', async ({ page }) => {
+  // SwiftShader is a CPU WebGPU: these numbers compare builds on one machine, they are not GPU speeds.
+  // Each model samples twice (the first run compiles the shaders); the second is timed for up to 15 s.
+  test.setTimeout(240_000);
+  const speeds: Record<string, number> = {};
+  const samples = page.getByTestId('samples');
+  const run = async (seed: number, seconds: number) => {
+    await page.getByTestId('seed').fill(String(seed));
+    await page.getByTestId('sample').click();
+    await expect(samples).toHaveAttribute('data-seed', String(seed));
+    await expect(page.getByTestId('progress')).toContainText('sub-pixels/s');
+    await expect(samples).toHaveAttribute('data-status', 'done', { timeout: seconds * 1000 }).catch(() => page.getByTestId('stop').click());
+    await expect(samples).toHaveAttribute('data-status', /done|stopped/);
+  };
+  for (const model of ['test-mnist-pixelcnn', 'test-emoji-pixelcnn', 'test-mnist-rowlstm']) {
+    await open(page, { model, count: 4, autostart: 0 });
+    await waitModel(page, model);
+    await run(1, 10);
+    await run(2, 15);
+    speeds[model] = Math.round(await page.evaluate(() => window.__pixelrnn!.state().sample.subPixelsPerSecond));
+    expect(speeds[model]).toBeGreaterThan(0);
+  }
+  test.info().annotations.push({ type: 'sub-pixels/s', description: JSON.stringify(speeds) });
+  console.log(`sampling speed (sub-pixels/s, 4 images): ${JSON.stringify(speeds)}`);
+});

@@ -143,6 +143,11 @@ export function FineTuneTab() {
             {ft.error}
           </p>
         )}
+        {ft.skipNote && (
+          <p className="hint warn" data-testid="train-skip">
+            {ft.skipNote}: the NaN guard kept the weights of the last good step.
+          </p>
+        )}
         <div className="stats" data-testid="train-stats" data-status={ft.status} data-step={ft.step}>
           <span>
             status <strong>{ft.status}</strong>

@@ -47,7 +47,8 @@ async function trySet(name: BackendName): Promise<string | null> {
  * still falling back to the CPU when it fails, so the page always runs.
  */
 export async function chooseBackend(forced?: BackendName | null): Promise<BackendInfo> {
-  tf.env().set('IS_TEST', true); // silences tfjs's console advert for tfjs-node
+  // Production mode: no debug checks or warnings (IS_TEST would add a memory-leak check to every kernel).
+  tf.enableProdMode();
   const skipped: BackendInfo['skipped'] = [];
   const order: BackendName[] = forced ? [forced, ...(forced === 'cpu' ? [] : (['cpu'] as BackendName[]))] : [...BACKENDS];
   if (forced) for (const b of BACKENDS) if (b !== forced && b !== 'cpu') skipped.push({ name: b, why: `not requested (?backend=${forced})` });
@@ -94,6 +95,22 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     };
   }
   throw new Error(`No tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
+}
+
+/**
+ * On a software WebGPU adapter (SwiftShader, lavapipe), makes tfjs-webgpu use its 'small output' matmul
+ * program for every matrix product. tfjs picks MatMulReduceProgram for products with ≤ 128 outputs, which
+ * on SwiftShader costs ~150 ms a call against ~2.4 ms for MatMulSmallOutputSizeProgram (flag value 2):
+ * the cached sampler, all small products, ran ~30× slower for it. Measured with e2e/sample.spec.ts
+ * ("sampling speed": 4 images of the 8×8 test models, Chromium's SwiftShader, 2 loaded cores): 12 → 293
+ * sub-pixels/s (binary PixelCNN), 12 → 148 (RGB PixelCNN), 13 → 290 (Row LSTM). Training steps of the same
+ * models got ~20 % faster too (Dawn + SwiftShader in Node). Real GPUs keep tfjs's own choice. Returns
+ * whether the flag was set.
+ */
+export function preferSmallMatmulOnSoftware(info: BackendInfo): boolean {
+  if (info.name !== 'webgpu' || !info.software) return false;
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', 2); // MatMulProgramType.MatMulSmallOutputSizeProgram
+  return true;
 }
 
 /**

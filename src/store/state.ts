@@ -88,6 +88,8 @@ export interface AppState {
     samples: { step: number; images: Uint8Array; count: number; config: ModelConfig } | null;
     savedKey: string | null;
     savedStep: number | null;
+    /** The last step the NaN guard skipped, e.g. "step 12 skipped: non-finite update" (stays until the next run). */
+    skipNote: string | null;
     message: string | null;
     error: string | null;
   };
@@ -127,6 +129,7 @@ export const initialState: AppState = {
     samples: null,
     savedKey: null,
     savedStep: null,
+    skipNote: null,
     message: null,
     error: null,
   },

@@ -3,7 +3,7 @@
  * IndexedDB store of fine-tuned models. Only routes to src/core/io.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel, fromArtifacts, loadModel, toArtifacts, type ModelCard, type PixelModel } from '../core/index';
+import { createModel, fromArtifacts, loadModel, saveModel, toArtifacts, type ModelCard, type PixelModel } from '../core/index';
 import type { ExportedModel, LocalModel, ModelSource } from './protocol';
 
 const IDB = 'indexeddb://';
@@ -46,9 +46,7 @@ export async function deleteLocal(key: string): Promise<void> {
 }
 
 export async function saveLocal(model: PixelModel, key: string, card: ModelCard): Promise<void> {
-  const handler = idb(key);
-  if (!handler.save) throw new Error('IndexedDB cannot save here');
-  await handler.save(await toArtifacts(model, card));
+  await saveModel(model, idb(key), card);
 }
 
 /** model.json text + weights, in the layout `tf.io.browserFiles` and `tf.io.http` read back. */

@@ -99,7 +99,7 @@ export interface TrainArgs {
   saveKey: string;
   /** Card fields to store with the fine-tuned model (name, base model, dataset …). */
   card: ModelCard;
-  /** uint8 [N,H,W,C] in the model's value range (0/1 for binary models). */
+  /** uint8 [N,H,W,C] in the model's value range (0/1 for binary models); every 5th is held out. */
   images: Uint8Array;
   count: number;
   steps: number;
@@ -112,7 +112,12 @@ export interface TrainArgs {
 
 export type TrainEvent =
   | { type: 'step'; step: number; loss: number; bitsPerDim: number; imagesPerSecond: number; etaSeconds: number }
+  /** The NaN guard skipped this step: weights and optimiser state stay those of the last good step. */
+  | { type: 'skip'; step: number; reason: string; consecutive: number }
+  /** Held-out bits/dim. */
   | { type: 'eval'; step: number; bitsPerDim: number }
+  /** Training is paused after this step (sent once the step in flight has finished). */
+  | { type: 'paused'; step: number }
   | { type: 'samples'; step: number; images: Uint8Array; count: number }
   | { type: 'saved'; step: number; key: string }
   | { type: 'status'; message: string };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { categories, probabilities, type ModelCard, type PixelModel } from '../core/index';
-import { chooseBackend, currentDevice, watchDevice } from '../gpu/backend';
+import { chooseBackend, currentDevice, preferSmallMatmulOnSoftware, watchDevice } from '../gpu/backend';
 import * as models from './models';
 import type { ModelSource, SampleFrame, SamplerApi } from './protocol';
 import { serve, withTransfer } from './rpc';
@@ -32,6 +32,7 @@ async function use(source: ModelSource, onProgress?: (f: number) => void): Promi
 const notify = serve<SamplerApi>({
   async init({ backend }) {
     const info = await chooseBackend(backend);
+    preferSmallMatmulOnSoftware(info); // SwiftShader: the cached sampler's small products ~30× faster
     watchDevice(
       (message) => notify({ type: 'deviceLost', message }),
       (message) => notify({ type: 'gpuError', message }),

@@ -1,15 +1,19 @@
 /** The training worker: check → load the base model → fine-tune (streamed events) → saved, with pause/stop. */
-import { chooseBackend, currentDevice, watchDevice } from '../gpu/backend';
+import { chooseBackend, currentDevice, preferSmallMatmulOnSoftware, watchDevice } from '../gpu/backend';
 import * as models from './models';
 import type { TrainerApi } from './protocol';
 import { serve } from './rpc';
-import { fineTune } from './training';
+import { fineTune, PauseSwitch } from './training';
 
-let paused: { promise: Promise<void>; resume: () => void } | null = null;
+/** The pause switch of the running fine-tune (one at a time). */
+let pause: PauseSwitch | null = null;
 
 const notify = serve<TrainerApi>({
   async init({ backend }) {
     const info = await chooseBackend(backend);
+    // SwiftShader, 8×8 test models (Dawn in Node): a training step 1.26 → 0.93–1.10 s, the samples drawn
+    // during training 33 s → 1–2 s.
+    preferSmallMatmulOnSoftware(info);
     watchDevice(
       (message) => notify({ type: 'deviceLost', message }),
       (message) => notify({ type: 'gpuError', message }),
@@ -20,28 +24,24 @@ const notify = serve<TrainerApi>({
   async train(args, ctx) {
     ctx.emit({ type: 'status', message: 'Loading the model to fine-tune…' });
     const { model, card } = await models.openModel(args.source);
-    const resumeOnAbort = () => paused?.resume();
-    ctx.signal.addEventListener('abort', resumeOnAbort);
+    const own = new PauseSwitch();
+    pause = own;
     try {
       return await fineTune(model, card, args, {
         emit: (e) => ctx.emit(e),
         signal: ctx.signal,
-        whilePaused: () => paused?.promise ?? Promise.resolve(),
+        pause: own,
         save: (m, c) => models.saveLocal(m, args.saveKey, c),
       });
     } finally {
-      ctx.signal.removeEventListener('abort', resumeOnAbort);
-      paused = null;
+      if (pause === own) pause = null;
       model.dispose();
     }
   },
 
   async control({ action }) {
-    if (action === 'pause' && !paused) {
-      let resume = () => {};
-      const promise = new Promise<void>((r) => (resume = r));
-      paused = { promise, resume: () => ((paused = null), resume()) };
-    } else if (action === 'resume') paused?.resume();
+    if (action === 'pause') pause?.pause();
+    else pause?.resume();
   },
 
   async debug({ what }) {

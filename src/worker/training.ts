@@ -1,102 +1,195 @@
 /**
- * Fine-tuning loop used by the training worker. A thin adapter: src/core/train (being written) will own
- * the loop; until then this runs the same objective (meanNll of src/core/likelihood) with Adam, and
- * reports through the TrainEvent protocol. Switching to core/train should only touch this file.
+ * Fine-tuning for the training worker: the shared training loop of src/core/train (`Trainer`), fed with
+ * the uploaded images and reported through this app's TrainEvent protocol. Only wiring lives here.
  *
- * 1) split the images: ~20 % held out (at least one) for bits/dim, the rest to train on;
- * 2) each step: a seeded random batch, one Adam step on the mean NLL (nats/image);
- * 3) every few steps: held-out bits/dim, a checkpoint in IndexedDB, fresh samples;
- * 4) NaN guard: a non-finite loss stops training; the last checkpoint stays saved.
+ * 1) split the uploads: every 5th image (the 1st, 6th, 11th, …; so at least one) is held out for
+ *    bits/dim on images the model does not train on, the rest are trained on;
+ * 2) one Trainer (Adam at the requested learning rate) over an `imagesSource` of the training images.
+ *    Binary models get them as grey 0/255: the source binarises every batch itself (Bernoulli(grey/255)),
+ *    so the 0/1 uploads must be scaled up (0 → always 0, 255 → always 1) or every pixel would draw 0;
+ * 3) `Trainer.run` in segments that end at the next save or samples: live step events, held-out bits/dim
+ *    every EVAL_EVERY steps; between segments the model is saved to IndexedDB and samples are drawn;
+ * 4) pause = abort the segment's signal (run() returns after the current step); resume = run() again on
+ *    the same Trainer, so weights, optimiser state, step count and data order carry on;
+ * 5) the NaN guard is the Trainer's: a non-finite step is skipped (weights and optimiser state stay those
+ *    of the last good step) and reported as a 'skip' event; too many in a row end the run with a message,
+ *    and the last save stays.
  */
-import * as tf from '@tensorflow/tfjs';
-import { bitsPerDim, dims, meanNll, mulberry32, nllPerImage, type ModelCard, type PixelModel } from '../core/index';
+import { type ModelCard, type PixelModel } from '../core/index';
+import { imagesSource, Trainer, TrainingDivergedError, type EvalSet, type TrainEvent as CoreEvent } from '../core/train/index';
 import type { TrainArgs, TrainDone, TrainEvent } from './protocol';
 import { sample } from './sampler';
 
-export interface TrainHooks {
-  emit(e: TrainEvent): void;
-  signal: AbortSignal;
-  /** Resolves at once unless paused; while paused, when resumed. */
-  whilePaused(): Promise<void>;
-  save(model: PixelModel, card: ModelCard): Promise<void>;
+/** Held-out bits/dim every this many steps. */
+export const EVAL_EVERY = 10;
+/** Saved to IndexedDB every this many steps, and at the end. */
+export const SAVE_EVERY = 20;
+/** Every HOLD_OUT_EVERY-th upload (index 0, 5, 10, …) is held out. */
+export const HOLD_OUT_EVERY = 5;
+const SAMPLE_COUNT = 4;
+
+/**
+ * Pause/resume of a running fine-tune, owned by the worker (its `control` call) and read by the loop.
+ * Pausing aborts the signal the current `Trainer.run` watches; resuming lets the loop call run() again.
+ */
+export class PauseSwitch {
+  private controller = new AbortController();
+  private wake: (() => void) | null = null;
+
+  get paused(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  pause(): void {
+    this.controller.abort();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.controller = new AbortController();
+    this.wake?.();
+  }
+
+  /** The signal for one run() segment: aborted by a pause or by `stop`. */
+  runSignal(stop: AbortSignal): AbortSignal {
+    return AbortSignal.any([stop, this.controller.signal]);
+  }
+
+  /** Resolves when resumed, or when `stop` aborts. */
+  resumed(stop: AbortSignal): Promise<void> {
+    if (!this.paused || stop.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stop.removeEventListener('abort', done);
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+      stop.addEventListener('abort', done);
+    });
+  }
 }
 
-const EVAL_EVERY = 10;
-const SAVE_EVERY = 20;
+export interface TrainHooks {
+  emit(e: TrainEvent): void;
+  /** Aborted to stop for good: the run evaluates, saves what it has and returns. */
+  signal: AbortSignal;
+  pause: PauseSwitch;
+  save(model: PixelModel, card: ModelCard): Promise<void>;
+  /** Called with the Trainer once it exists (tests look at its step count and optimiser). */
+  onTrainer?: (trainer: Trainer) => void;
+}
+
+export interface HeldOutSplit {
+  train: Uint8Array;
+  trainCount: number;
+  held: Uint8Array;
+  heldCount: number;
+}
+
+/** uint8 [N,H,W,C] → every HOLD_OUT_EVERY-th image (from the first) held out, the rest to train on. */
+export function splitHeldOut(images: Uint8Array, count: number, imageSize: number): HeldOutSplit {
+  if (count < 2) throw new Error(`Fine-tuning needs at least 2 images (one is held out), got ${count}`);
+  if (images.length !== count * imageSize) throw new Error(`Got ${images.length} pixel values for ${count} images of ${imageSize}`);
+  const heldCount = Math.ceil(count / HOLD_OUT_EVERY);
+  const trainCount = count - heldCount;
+  const train = new Uint8Array(trainCount * imageSize); // [trainCount,H,W,C]
+  const held = new Uint8Array(heldCount * imageSize); // [heldCount,H,W,C]
+  let t = 0;
+  let h = 0;
+  for (let i = 0; i < count; i++) {
+    const img = images.subarray(i * imageSize, (i + 1) * imageSize);
+    if (i % HOLD_OUT_EVERY === 0) held.set(img, h++ * imageSize);
+    else train.set(img, t++ * imageSize);
+  }
+  return { train, trainCount, held, heldCount };
+}
+
+/** The step where the current run() segment ends: the next save, samples, or the last step. */
+function segmentEnd(step: number, total: number, sampleEvery: number): number {
+  const next = (every: number) => (every > 0 ? (Math.floor(step / every) + 1) * every : Infinity);
+  return Math.min(total, next(SAVE_EVERY), next(sampleEvery));
+}
 
 export async function fineTune(model: PixelModel, baseCard: ModelCard, args: TrainArgs, hooks: TrainHooks): Promise<TrainDone> {
-  const { height: H, width: W, channels: C } = model.config;
-  const per = H * W * C;
-  const D = dims(model.config);
+  const { height: H, width: W, channels: C, output } = model.config;
+  const shape = [H, W, C] as const;
+  const binary = output === 'binary';
   // 1) Split.
-  const n = args.count;
-  const held = Math.max(1, Math.round(n * 0.2));
-  const trainN = n - held;
-  const trainImgs = args.images.subarray(held * per);
-  const valX = tf.tidy(() => tf.tensor4d(args.images.subarray(0, held * per), [held, H, W, C], 'int32'));
-  const rng = mulberry32(args.seed);
-  const optimizer = tf.train.adam(args.learningRate);
-  const vars = model.params.list();
-  const card = (steps: number, val: number | null): ModelCard => ({ ...baseCard, ...args.card, steps, ...(val !== null ? { heldOutBitsPerDim: val } : {}) });
+  const split = splitHeldOut(args.images, args.count, H * W * C);
+  const valid: EvalSet = { imageShape: shape, count: split.heldCount, images: split.held };
+  // 2) The Trainer.
+  const trainPixels = binary ? split.train.map((v) => (v ? 255 : 0)) : split.train;
+  const source = imagesSource(trainPixels, shape, { kind: binary ? 'binary' : 'rgb', batchSize: args.batchSize, seed: args.seed });
+  const trainer = new Trainer(model, { train: source, valid }, { optimizer: 'adam', lr: args.learningRate });
+  hooks.onTrainer?.(trainer);
+  const off = trainer.on((e) => forward(e, args.steps, hooks.emit));
 
-  let lastVal: number | null = null;
-  let step = 0;
-  const started = performance.now();
-  let trainedMs = 0;
-  const evaluate = async (): Promise<number> => {
-    const nll = tf.tidy(() => nllPerImage(model.logits(valX.toFloat()), valX, model.config.output).mean());
-    const v = bitsPerDim((await nll.data())[0]!, D);
-    nll.dispose();
-    return v;
+  const card = (): ModelCard => ({
+    ...baseCard,
+    ...args.card,
+    steps: trainer.stepCount,
+    ...(trainer.lastEval ? { heldOutBitsPerDim: trainer.lastEval.bitsPerDim } : {}),
+  });
+  let savedStep = -1;
+  const save = async () => {
+    await hooks.save(model, card());
+    savedStep = trainer.stepCount;
+    hooks.emit({ type: 'saved', step: savedStep, key: args.saveKey });
   };
+  const started = performance.now();
 
   try {
-    lastVal = await evaluate();
-    hooks.emit({ type: 'eval', step: 0, bitsPerDim: lastVal });
-    const batch = Math.min(args.batchSize, trainN);
-    while (step < args.steps) {
-      if (hooks.signal.aborted) break;
-      await hooks.whilePaused();
-      if (hooks.signal.aborted) break;
-      const t0 = performance.now();
-      // 2) One step on a random batch.
-      const idx = Array.from({ length: batch }, () => Math.floor(rng.next() * trainN));
-      const xb = new Uint8Array(batch * per);
-      idx.forEach((k, i) => xb.set(trainImgs.subarray(k * per, (k + 1) * per), i * per));
-      const loss = tf.tidy(() => {
-        const t = tf.tensor4d(xb, [batch, H, W, C], 'int32'); // [B,H,W,C]
-        return optimizer.minimize(() => meanNll(model.logits(t.toFloat()), t, model.config.output), true, vars)!;
-      });
-      const nats = (await loss.data())[0]!;
-      loss.dispose();
-      step++;
-      trainedMs += performance.now() - t0;
-      // 4) NaN guard.
-      if (!Number.isFinite(nats)) throw new Error(`The loss became ${nats} at step ${step}: lower the learning rate. The last checkpoint is kept.`);
-      const perStepMs = trainedMs / step;
-      hooks.emit({ type: 'step', step, loss: nats, bitsPerDim: bitsPerDim(nats, D), imagesPerSecond: (batch * 1000) / perStepMs, etaSeconds: ((args.steps - step) * perStepMs) / 1000 });
-      // 3) Evaluate, save, sample.
-      if (step % EVAL_EVERY === 0 || step === args.steps) {
-        lastVal = await evaluate();
-        hooks.emit({ type: 'eval', step, bitsPerDim: lastVal });
+    await trainer.evaluate(); // the starting point of the held-out curve (step 0)
+    // 3) Segments; 4) pauses between them.
+    while (trainer.stepCount < args.steps && !hooks.signal.aborted) {
+      if (hooks.pause.paused) {
+        hooks.emit({ type: 'paused', step: trainer.stepCount });
+        await hooks.pause.resumed(hooks.signal);
+        continue;
       }
-      if (step % SAVE_EVERY === 0 || step === args.steps) {
-        await hooks.save(model, card(step, lastVal));
-        hooks.emit({ type: 'saved', step, key: args.saveKey });
-      }
+      const until = segmentEnd(trainer.stepCount, args.steps, args.sampleEvery);
+      const r = await trainer.run({ untilStep: until, signal: hooks.pause.runSignal(hooks.signal), evalEvery: EVAL_EVERY, evalAtEnd: false });
+      if (r.reason === 'aborted') continue; // paused or stopped: the loop's checks decide
+      const step = trainer.stepCount;
+      if (step % SAVE_EVERY === 0) await save();
       if (args.sampleEvery > 0 && step % args.sampleEvery === 0) {
-        const s = await sample(model, { count: 4, seed: step, temperature: 1, signal: hooks.signal });
-        hooks.emit({ type: 'samples', step, images: s.images, count: 4 });
+        const s = await sample(model, { count: SAMPLE_COUNT, seed: step, temperature: 1, signal: hooks.signal });
+        if (!s.stopped) hooks.emit({ type: 'samples', step, images: s.images, count: SAMPLE_COUNT });
       }
     }
-    if (step > 0 && step % SAVE_EVERY !== 0 && step !== args.steps) {
-      await hooks.save(model, card(step, lastVal));
-      hooks.emit({ type: 'saved', step, key: args.saveKey });
+    if (trainer.stepCount > 0) {
+      if (trainer.lastEval?.step !== trainer.stepCount) await trainer.evaluate();
+      if (savedStep !== trainer.stepCount) await save();
     }
-    hooks.emit({ type: 'status', message: `Trained ${step} steps in ${((performance.now() - started) / 1000).toFixed(1)} s.` });
-    return { steps: step, stopped: step < args.steps, key: args.saveKey, finalBitsPerDim: lastVal };
+    const skipped = trainer.skippedSteps > 0 ? ` (${trainer.skippedSteps} skipped as non-finite)` : '';
+    hooks.emit({ type: 'status', message: `Trained ${trainer.stepCount} steps${skipped} in ${((performance.now() - started) / 1000).toFixed(1)} s.` });
+    return { steps: trainer.stepCount, stopped: trainer.stepCount < args.steps, key: args.saveKey, finalBitsPerDim: trainer.lastEval?.bitsPerDim ?? null };
+  } catch (e) {
+    if (e instanceof TrainingDivergedError) {
+      const kept = savedStep >= 0 ? `the model saved at step ${savedStep} is kept` : 'nothing was saved';
+      throw new Error(`${e.message}: lower the learning rate; ${kept}.`);
+    }
+    throw e;
   } finally {
-    valX.dispose();
-    optimizer.dispose();
+    off();
+    trainer.dispose(); // the optimiser state; the model belongs to the caller
+  }
+}
+
+/** Core training events → the protocol's (ETA over the whole fine-tune, not the current segment). */
+function forward(e: CoreEvent, total: number, emit: (e: TrainEvent) => void): void {
+  switch (e.type) {
+    case 'step':
+      emit({ type: 'step', step: e.step, loss: e.loss, bitsPerDim: e.bitsPerDim, imagesPerSecond: e.imagesPerSec, etaSeconds: Math.max(0, total - e.step) / e.stepsPerSec });
+      break;
+    case 'skip':
+      emit({ type: 'skip', step: e.step, reason: e.reason, consecutive: e.consecutive });
+      break;
+    case 'eval':
+      emit({ type: 'eval', step: e.step, bitsPerDim: e.bitsPerDim });
+      break;
+    default: // 'checkpoint' and 'done' of each segment: the fine-tune reports its own end
+      break;
   }
 }

@@ -70,7 +70,7 @@ export async function startTraining(): Promise<void> {
   const saveKey = localKey(entry.dataset, entry.arch, s.finetune.name);
   const controller = new AbortController();
   training = controller;
-  patch('finetune', { status: 'running', step: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null });
+  patch('finetune', { status: 'running', step: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
   try {
     await ensureTrainer();
     const done = await trainerClient().call(
@@ -95,6 +95,9 @@ export async function startTraining(): Promise<void> {
             setState((st) => ({
               finetune: { ...st.finetune, step: e.step, loss: [...st.finetune.loss, { step: e.step, value: e.bitsPerDim }], imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds, message: null },
             }));
+          else if (e.type === 'skip')
+            patch('finetune', { step: e.step, skipNote: `step ${e.step} skipped: ${e.reason}${e.consecutive > 1 ? ` (${e.consecutive} in a row)` : ''}` });
+          else if (e.type === 'paused') patch('finetune', { status: 'paused', step: e.step, message: `Paused after step ${e.step}.` });
           else if (e.type === 'eval') setState((st) => ({ finetune: { ...st.finetune, valBits: [...st.finetune.valBits, { step: e.step, value: e.bitsPerDim }] } }));
           else if (e.type === 'samples') patch('finetune', { samples: { step: e.step, images: e.images, count: e.count, config } });
           else if (e.type === 'saved') {
@@ -115,8 +118,9 @@ export async function startTraining(): Promise<void> {
 }
 
 export async function pauseTraining(pause: boolean): Promise<void> {
+  // The worker confirms a pause with a 'paused' event once the step in flight is done.
+  patch('finetune', pause ? { status: 'paused', message: 'Pausing after the current step…' } : { status: 'running', message: null });
   await trainerClient().call('control', { action: pause ? 'pause' : 'resume' });
-  patch('finetune', { status: pause ? 'paused' : 'running' });
 }
 
 export function stopTraining(): void {
