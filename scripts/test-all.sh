@@ -3,9 +3,10 @@
 # Prints one closing line "N passed, N failed" with the totals of both.
 set -u
 cd "$(dirname "$0")/.."
-mkdir -p test-results
-unit_json=test-results/vitest.json
-e2e_json=test-results/playwright.json
+# Not test-results/: Playwright empties that folder when it starts.
+mkdir -p .reports
+unit_json=.reports/vitest.json
+e2e_json=.reports/playwright.json
 rm -f "$unit_json" "$e2e_json"
 
 npx vitest run --reporter=default --reporter=json --outputFile.json="$unit_json"
