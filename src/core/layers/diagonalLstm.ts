@@ -68,14 +68,16 @@ export class DiagonalDirection {
   scan(isMap: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [b, rows, w] = isMap.shape;
-      const cols = tf.unstack(skew(isMap), 2) as tf.Tensor3D[]; // (W+H−1) × [B,H,4h]
+      // Columns first, so each column is one contiguous slice: unstacking along an inner axis cost
+      // several times more (2.8 s of a 15 s wasm training step of the small Emoji model went to it).
+      const cols = tf.unstack(tf.transpose(skew(isMap), [2, 0, 1, 3])) as tf.Tensor3D[]; // (W+H−1) × [B,H,4h]
       let { h, c } = this.initialState(b, rows);
       const out: tf.Tensor3D[] = [];
       for (const col of cols) {
         ({ h, c } = this.step(col, h, c));
         out.push(h);
       }
-      return unskew(tf.stack(out, 2) as tf.Tensor4D, w); // [B,H,W,h]
+      return unskew(tf.transpose(tf.stack(out), [1, 2, 0, 3]) as tf.Tensor4D, w); // [L,B,H,h] → [B,H,L,h] → [B,H,W,h]
     });
   }
 }

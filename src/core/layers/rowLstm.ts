@@ -75,7 +75,8 @@ export class RowLSTM {
   apply(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [b, , w] = x.shape;
-      const rows = tf.unstack(this.inputToState(x, condMap), 1).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
+      // Rows first, so each row is one contiguous slice (unstacking an inner axis costs several times more).
+      const rows = tf.unstack(tf.transpose(this.inputToState(x, condMap), [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
       let { h, c } = this.initialState(b, w);
       const out: tf.Tensor4D[] = [];
       for (const row of rows) {
