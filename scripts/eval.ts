@@ -20,7 +20,7 @@ const { values: args, positionals } = parseArgs({
     limit: { type: 'string' },
     batch: { type: 'string', default: '16' },
     data: { type: 'string' },
-    backend: { type: 'string', default: 'cpu' },
+    backend: { type: 'string', default: 'wasm' },
     help: { type: 'boolean', default: false },
   },
 });

@@ -37,7 +37,7 @@ Evaluation and output
   --checkpoint-every N  checkpoint every N steps (default 500; always at the end)
   --out DIR             output folder (default runs/<preset>)
   --resume              continue the checkpoint in --out DIR
-  --backend NAME        cpu, wasm or webgpu (default cpu)
+  --backend NAME        wasm (default: the fastest CPU path), cpu or webgpu; --resume does not remember it
   --quiet               no progress bar: one log line per evaluation
   --help`;
 
@@ -64,7 +64,7 @@ const { values: args } = parseArgs({
     'checkpoint-every': { type: 'string', default: '500' },
     out: { type: 'string' },
     resume: { type: 'boolean', default: false },
-    backend: { type: 'string', default: 'cpu' },
+    backend: { type: 'string', default: 'wasm' },
     quiet: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },

@@ -33,7 +33,7 @@ describe.skipIf(!haveMnist)('command-line tools on MNIST', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
     const model = createModel(tinyMnist());
     await saveModel(model, fileHandler(dir), { dataset: { name: 'mnist' } });
-    const { stdout } = await run(tsx, ['scripts/eval.ts', dir, '--split', 'val', '--limit', '7', '--batch', '3']);
+    const { stdout } = await run(tsx, ['scripts/eval.ts', dir, '--split', 'val', '--limit', '7', '--batch', '3', '--backend', 'cpu']);
     const got = lastJson(stdout);
 
     // Directly: all 7 fixed-binarised validation images in one batch.
@@ -58,7 +58,7 @@ describe.skipIf(!haveMnist)('command-line tools on MNIST', () => {
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'train-'));
     const common = ['--valid-limit', '4', '--quiet', '--out', out];
     const first = await run(tsx, ['scripts/train.ts', '--model', 'pixelcnn', '--data', 'mnist', '--layers', '1', '--hidden', '4', '--head', '8', '--steps', '2', '--batch', '2', '--optimizer', 'adam', ...common]);
-    expect(lastJson(first.stdout)).toMatchObject({ steps: 2, stopReason: 'steps', backend: 'cpu', dataset: 'mnist' });
+    expect(lastJson(first.stdout)).toMatchObject({ steps: 2, stopReason: 'steps', backend: 'wasm', dataset: 'mnist' });
     const second = await run(tsx, ['scripts/train.ts', '--resume', '--steps', '3', ...common]);
     const report = lastJson(second.stdout);
     expect(report).toMatchObject({ steps: 3, parameters: expect.any(Number) });
