@@ -1,15 +1,17 @@
 /**
  * Training-step benchmark (issue "Training speed on WebGPU"): for each architecture, the time of one
- * RMSProp step and images/s, with tfjs's own convolution gradients ("tfjs") and with the project's
- * (src/core/layers/convGrad.ts: 1×1 layers as matmuls, k×k filter gradients as one matmul per live tap,
- * input gradients as a convolution with the flipped kernel).
+ * RMSProp step and images/s, with tfjs's own convolution gradients and LSTM cell ("tfjs") and with the
+ * project's ("project"): src/core/layers/convGrad.ts (1×1 layers as matmuls, k×k filter gradients as one
+ * matmul per live tap, input gradients as a convolution with the flipped kernel) and the fused LSTM cell of
+ * src/core/layers/lstmKernels.ts. "unfused" is the project's convolution gradients with the composite cell.
  *
  *   npm run bench:train -- [--backend cpu|wasm|webgpu] [--size browser|paper|both] [--batch 16]
- *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,project] [--profile]
+ *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,unfused,project] [--profile]
  *
  * "browser" size: the small-emoji-* presets (32×32 RGB, what the app fine-tunes); "paper": the paper's
  * CIFAR-10 models (12-layer Row/Diagonal LSTM, 15-layer PixelCNN, h = 128, head 1024) — meant for a GPU.
- * --profile prints the ten most expensive kernels of one step (tf.profile), per architecture and path.
+ * --profile prints the number of kernels one step runs and the ten most expensive (tf.profile), per
+ * architecture and path. The project's path includes the fused LSTM cell (src/core/layers/lstmKernels.ts).
  * The last line printed is one JSON object with every figure.
  */
 import { parseArgs } from 'node:util';
@@ -33,12 +35,15 @@ const { PixelModel } = await import('../src/core/models/pixelModel');
 const { preset } = await import('../src/core/models/presets');
 const { meanNll } = await import('../src/core/likelihood');
 const { gradientPath } = await import('../src/core/layers/convGrad');
+const { fusedLstm } = await import('../src/core/layers/lstmKernels');
 
 type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const archs = values.archs!.split(',') as Arch[];
-const paths = values.paths!.split(',') as ('tfjs' | 'project')[];
+// 'unfused': the project's convolution gradients with the LSTM cell composed of tfjs ops.
+const paths = values.paths!.split(',') as ('tfjs' | 'unfused' | 'project')[];
+for (const p of paths) if (!['tfjs', 'unfused', 'project'].includes(p)) throw new Error(`Unknown path "${p}": use tfjs, unfused or project`);
 const sizes = values.size === 'both' ? ['browser', 'paper'] : [values.size!];
 const presetOf = (size: string, arch: Arch) => (size === 'paper' ? `paper-cifar-${arch}` : `small-emoji-${arch}`) as Parameters<typeof preset>[0];
 
@@ -52,6 +57,8 @@ interface Row {
   /** Why the step could not run on this path (e.g. wasm has no Conv2DBackpropFilter kernel). */
   error?: string;
   topKernels?: [string, number][];
+  /** Kernels run by one step (--profile): on WebGPU each is at least one dispatch. */
+  kernels?: number;
 }
 const rows: Row[] = [];
 
@@ -61,7 +68,8 @@ for (const size of sizes)
     const { height: H, width: W, channels: C } = model.config;
     const x = tf.tidy(() => tf.randomUniform([batch, H, W, C], 0, 256, 'int32', 1).toFloat() as import("@tensorflow/tfjs").Tensor4D);
     for (const path of paths) {
-      gradientPath.project = path === 'project';
+      gradientPath.project = path !== 'tfjs';
+      fusedLstm.enabled = path === 'project';
       const opt = tf.train.rmsprop(1e-4);
       const step = async () => {
         const l = opt.minimize(() => meanNll(model.logits(x), x, model.config.output), true)!;
@@ -90,14 +98,16 @@ for (const size of sizes)
         const prof = await tf.profile(step);
         const agg = new Map<string, number>();
         for (const k of prof.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+        row.kernels = prof.kernels.length;
         row.topKernels = [...agg].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n, t]) => [n, +t.toFixed(1)]);
       }
       rows.push(row);
       console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(8)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s`);
-      if (row.topKernels) console.log('   ', row.topKernels.map(([n, t]) => `${n} ${t}`).join(', '));
+      if (row.topKernels) console.log(`    ${row.kernels} kernels:`, row.topKernels.map(([n, t]) => `${n} ${t}`).join(', '));
       opt.dispose();
     }
     gradientPath.project = true;
+    fusedLstm.enabled = true;
     x.dispose();
     model.dispose();
   }

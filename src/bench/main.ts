@@ -5,6 +5,7 @@
  */
 import { PixelModel, loadModel, preset, presets, type PresetName } from '../core/index';
 import { benchSampling, type SamplingBenchRow } from '../core/sampling/benchmark';
+import { checkLstmCell } from '../core/layers/lstm';
 import { chooseBackend, isBackendName, preferSmallMatmulOnSoftware } from '../gpu/backend';
 import * as tf from '@tensorflow/tfjs';
 
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
   const info = await chooseBackend(isBackendName(forced) ? forced : null);
   const smallMatmul = preferSmallMatmulOnSoftware(info);
   log(`backend: ${info.name} — ${info.reason}${smallMatmul ? ' (small-output matmul program)' : ''}`);
+  // The fused WebGPU LSTM cell (src/core/layers/lstmKernels.ts) against the composite of tfjs ops, here in the browser.
+  const lstmCell = await checkLstmCell();
+  const worst = Math.max(lstmCell.h, lstmCell.c, lstmCell.dGates, lstmCell.dcPrev);
+  log(`LSTM cell: ${lstmCell.fused ? 'fused kernel' : 'composite of tfjs ops'}, largest relative difference from the composite ${worst.toExponential(1)}`);
   const ids = (params.get('models') ?? 'small-mnist-pixelcnn,small-mnist-rowlstm,small-mnist-diagonal').split(',');
   const batch = Number(params.get('batch') ?? 1);
   const naiveSteps = Number(params.get('naiveSteps') ?? 3);
@@ -42,7 +47,7 @@ async function main(): Promise<void> {
         `cached ${row.cachedSubpixelsPerSec.toFixed(1)} sub-px/s (${row.cachedSteps} steps), ×${row.speedup.toFixed(1)}, same draws: ${row.agree ? 'yes' : 'NO'}`,
     );
   }
-  const result = { backend: info.name, software: info.software, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) };
+  const result = { backend: info.name, software: info.software, lstmCell, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) };
   log(JSON.stringify(result));
   out.dataset.result = JSON.stringify(result);
   out.dataset.status = 'done';

@@ -1,12 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedLstm, fusedLstmCell, hasFusedLstm, registerLstmKernels } from './lstmKernels';
+
+registerLstmKernels();
 
 /**
  * The LSTM core shared by both recurrent layers (SPEC.md §3):
  *   [o, f, i, g] = σ(K_ss ⊛ h_{i−1} + K_is ⊛ x_i),  σ = sigmoid for o, f, i and tanh for g
  *   c_i = f ⊙ c_{i−1} + i ⊙ g,   h_i = o ⊙ tanh(c_i)
  * `gates` is the sum of both convolutions, [..., 4h] in the order o, f, i, g.
+ * On WebGPU this is one fused kernel with its own gradient (lstmKernels.ts); elsewhere, and when
+ * `fusedLstm.enabled` is off, the composite of tfjs ops below.
  */
 export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor): { h: tf.Tensor; c: tf.Tensor } {
+  if (hasFusedLstm()) {
+    const [h, c] = fusedLstmCell(gates, cPrev);
+    return { h, c };
+  }
   return tf.tidy(() => {
     const [o, f, i, g] = tf.split(gates, 4, -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const c = tf.add(tf.mul(tf.sigmoid(f), cPrev), tf.mul(tf.sigmoid(i), tf.tanh(g)));
@@ -20,4 +29,60 @@ export function forgetBiasInit(hidden: number): Float32Array {
   const b = new Float32Array(4 * hidden);
   b.fill(1, hidden, 2 * hidden);
   return b;
+}
+
+export interface LstmCellCheck {
+  /** Whether the current backend ran the fused kernel (false: both sides are the composite). */
+  fused: boolean;
+  /** Largest |fused − composite| / max |composite| of h, c and the gradients w.r.t. gates and cPrev. */
+  h: number;
+  c: number;
+  dGates: number;
+  dcPrev: number;
+}
+
+/**
+ * The fused cell against the composite of tfjs ops on random inputs (gates up to ±~30, so the sigmoids and
+ * tanh saturate), values and gradients, on the current backend. Used by the unit tests and by the browser
+ * benchmark page, which checks the WebGPU kernels in a real browser.
+ */
+export async function checkLstmCell(rows = 10, hidden = 6, seed = 1): Promise<LstmCellCheck> {
+  const gates = tf.tidy(() => tf.mul(tf.randomNormal([rows, 4 * hidden], 0, 1, 'float32', seed), tf.linspace(0.5, 12, 4 * hidden)));
+  const cPrev = tf.randomNormal([rows, hidden], 0, 2, 'float32', seed + 1);
+  const ph = tf.randomNormal([rows, hidden], 0, 1, 'float32', seed + 2);
+  const pc = tf.randomNormal([rows, hidden], 0, 1, 'float32', seed + 3);
+  const run = () =>
+    tf.tidy(() => {
+      const { h, c } = lstmCell(gates, cPrev);
+      const loss = (g: tf.Tensor, cp: tf.Tensor) => {
+        const out = lstmCell(g, cp);
+        return tf.add(tf.sum(tf.mul(out.h, ph)), tf.sum(tf.mul(out.c, pc)));
+      };
+      return [h, c, ...tf.grads(loss)([gates, cPrev])];
+    });
+  const fused = hasFusedLstm();
+  const a = run();
+  const enabled = fusedLstm.enabled;
+  fusedLstm.enabled = false;
+  const b = (() => {
+    try {
+      return run();
+    } finally {
+      fusedLstm.enabled = enabled;
+    }
+  })();
+  const errs: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [x, y] = await Promise.all([a[i]!.data(), b[i]!.data()]);
+    let num = 0;
+    let den = 0;
+    for (let k = 0; k < x.length; k++) {
+      // NaN anywhere makes the error NaN, which fails any `< tolerance` check.
+      num = Math.max(num, Number.isFinite(x[k]!) ? Math.abs(x[k]! - y[k]!) : NaN);
+      den = Math.max(den, Math.abs(y[k]!));
+    }
+    errs.push(num / den);
+  }
+  tf.dispose([gates, cPrev, ph, pc, ...a, ...b]);
+  return { fused, h: errs[0]!, c: errs[1]!, dGates: errs[2]!, dcPrev: errs[3]! };
 }
