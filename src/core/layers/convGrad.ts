@@ -78,27 +78,42 @@ export function liveTapsOf(mask: Float32Array, kh: number, kw: number, cin: numb
  * [96,4096]ᵀ·[4096,768]), so there the operand is transposed first; elsewhere the flags are cheaper than
  * a transpose (on the cpu backend an explicit transpose cost about 2.5 s per training step).
  */
-export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+export function matMulT<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T, transposeA: boolean, transposeB: boolean): T {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB) as T;
+  const t = (m: T) => (m.rank === 3 ? tf.transpose(m, [0, 2, 1]) : tf.transpose(m)) as T; // batched: the last two axes
+  return tf.matMul(transposeA ? t(a) : a, transposeB ? t(b) : b) as T;
 }
 
 /**
- * x · w for x [N, cin] and w [cin, cout], with gradients dx = dy · wᵀ and dw = xᵀ · dy through matMulT
- * (tfjs's own matMul gradient always passes transpose flags).
+ * x · w for x [N, cin] and w [cin, cout] (or a batch of G such products, [G,N,cin]·[G,cin,cout]), with
+ * gradients dx = dy · wᵀ and dw = xᵀ · dy through matMulT (tfjs's own matMul gradient always passes
+ * transpose flags).
  */
-export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  if (!gradientPath.project) return tf.matMul(x, w);
+export function linear<T extends tf.Tensor2D | tf.Tensor3D>(x: T, w: T): T {
+  if (!gradientPath.project) return tf.matMul(x, w) as T;
   const f = tf.customGrad(((xs: tf.Tensor, ws: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xs, ws]);
     return {
-      value: tf.matMul(xs as tf.Tensor2D, ws as tf.Tensor2D), // [N,cin]·[cin,cout] → [N,cout]
+      value: tf.matMul(xs as T, ws as T), // [(G,)N,cin]·[(G,)cin,cout] → [(G,)N,cout]
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const [xv, wv] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const g = dy as tf.Tensor2D;
+        const [xv, wv] = saved as [T, T];
+        const g = dy as T;
         return [matMulT(g, wv, false, true), matMulT(xv, g, true, false)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x, w) as tf.Tensor2D;
+  return f(x, w) as T;
+}
+
+/**
+ * G independent products x[g] · w[g] ([G,N,cin]·[G,cin,cout] → [G,N,cout]) with linear()'s gradients: one
+ * batched product where the backend runs those well (one dispatch on WebGPU), G plain ones on wasm, whose
+ * batched matMul is about 6–12× slower than the same products done one by one (it has XNNPACK only for 2-D).
+ */
+export function linearGroups(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return linear(x, w);
+  return tf.tidy(() => {
+    const ws = tf.unstack(w) as tf.Tensor2D[];
+    return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xg, g) => linear(xg, ws[g]!))) as tf.Tensor3D;
+  });
 }

@@ -54,7 +54,7 @@ export class MaskedConv {
         // conv2d's filter gradient on every backend.
         const [b, h, w, cin] = x.shape;
         const k = this.kernel().reshape([cin, this.cout]) as tf.Tensor2D;
-        y = linear(x.reshape([b * h * w, cin]), k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
+        y = linear(x.reshape([b * h * w, cin]) as tf.Tensor2D, k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
       } else {
         y = convSame(x, this.kernel(), this.liveTaps); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
       }
