@@ -28,7 +28,5 @@ export async function setupNodeBackend(name: string): Promise<string> {
   await tf.ready();
   // tfjs-backend-cpu advertises tfjs-node (which cannot install here) on first use: once is enough.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  // tfjs-wasm copies a whole tensor out of its heap for every slice: the project's Slice reads it in place.
-  if (name === 'wasm') (await import('../../src/core/train/cpuKernels')).installFastWasmSlice();
   return tf.getBackend();
 }

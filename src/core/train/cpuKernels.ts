@@ -108,94 +108,43 @@ function conv2dBackpropFilterNHWC(
   return backend.makeTensorInfo(attrs.filterShape, 'float32', Float32Array.from(acc));
 }
 
-type Flat = Float32Array | Int32Array | Uint8Array;
-
-/** Copies x[begin : begin+size] of a dense row-major array into out, one innermost row at a time. */
-function copySlice(vals: Flat, shape: number[], begin: number[], size: number[], out: Flat): void {
-  const rank = shape.length;
-  const length = out.length;
-  if (length === 0) return;
-  if (rank === 0 || tf.slice_util.isSliceContinous(shape, begin, size)) {
-    const off = rank === 0 ? 0 : tf.slice_util.computeFlatOffset(begin, tf.util.computeStrides(shape));
-    out.set(vals.subarray(off, off + length));
-    return;
-  }
-  const strides = tf.util.computeStrides(shape);
-  const inner = size[rank - 1]!;
-  const idx = new Array<number>(rank - 1).fill(0);
-  for (let o = 0; o < length; o += inner) {
-    let off = begin[rank - 1]!;
-    for (let d = 0; d < rank - 1; d++) off += (idx[d]! + begin[d]!) * strides[d]!;
-    out.set(vals.subarray(off, off + inner), o);
-    for (let d = rank - 2; d >= 0; d--) {
-      if (++idx[d]! < size[d]!) break;
-      idx[d] = 0;
-    }
-  }
-}
-
-interface SliceArgs {
-  inputs: { x: tf.TensorInfo };
-  attrs: { begin: number | number[]; size: number | number[] };
-}
-
-/**
- * Replaces a backend's Slice kernel with `run` for numeric tensors. Strings go to the original kernel, and
- * so do contiguous slices when `keepContiguous` (tfjs-cpu's own handles those without a per-element copy).
- */
-function replaceSlice(
-  backendName: string,
-  keepContiguous: boolean,
-  run: (x: tf.TensorInfo, begin: number[], size: number[], backend: unknown) => tf.TensorInfo,
-): void {
-  const original = tf.getKernel('Slice', backendName);
+function installFastSlice(): void {
+  const original = tf.getKernel('Slice', 'cpu');
   if (!original) return;
-  tf.unregisterKernel('Slice', backendName);
+  tf.unregisterKernel('Slice', 'cpu');
   tf.registerKernel({
     kernelName: 'Slice',
-    backendName,
+    backendName: 'cpu',
     kernelFunc: (args) => {
-      const { inputs, attrs } = args as unknown as SliceArgs;
+      const { inputs, attrs, backend } = args as unknown as {
+        inputs: { x: tf.TensorInfo };
+        attrs: { begin: number | number[]; size: number | number[] };
+        backend: CpuBackendLike;
+      };
       const { x } = inputs;
       if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return original.kernelFunc(args);
       const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      if (keepContiguous && (x.shape.length < 2 || tf.slice_util.isSliceContinous(x.shape, begin, size))) return original.kernelFunc(args);
+      const rank = x.shape.length;
+      if (rank < 2 || tf.slice_util.isSliceContinous(x.shape, begin, size)) return original.kernelFunc(args);
       tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
-      return run(x, begin, size, args.backend);
+      const vals = backend.data.get(x.dataId).values as unknown as Float32Array | Int32Array | Uint8Array;
+      const strides = tf.util.computeStrides(x.shape);
+      const length = size.reduce((a, b) => a * b, 1);
+      const inner = size[rank - 1]!;
+      const out = new (vals.constructor as new (n: number) => typeof vals)(length);
+      if (length > 0) {
+        const idx = new Array<number>(rank - 1).fill(0);
+        for (let o = 0; o < length; o += inner) {
+          let off = begin[rank - 1]!;
+          for (let d = 0; d < rank - 1; d++) off += (idx[d]! + begin[d]!) * strides[d]!;
+          out.set(vals.subarray(off, off + inner), o);
+          for (let d = rank - 2; d >= 0; d--) {
+            if (++idx[d]! < size[d]!) break;
+            idx[d] = 0;
+          }
+        }
+      }
+      return backend.makeTensorInfo(size, x.dtype, out as Float32Array);
     },
-  });
-}
-
-function installFastSlice(): void {
-  replaceSlice('cpu', true, (x, begin, size, backend) => {
-    const b = backend as CpuBackendLike;
-    const vals = b.data.get(x.dataId).values as unknown as Flat;
-    const out = new (vals.constructor as new (n: number) => Flat)(size.reduce((a, c) => a * c, 1));
-    copySlice(vals, x.shape, begin, size, out);
-    return b.makeTensorInfo(size, x.dtype, out as Float32Array);
-  });
-}
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Flat;
-}
-
-let wasmInstalled = false;
-
-/**
- * Slice for the 'wasm' backend. tfjs-backend-wasm 4.22 reads the whole input out of the WebAssembly heap
- * (a copy) for every slice, so unstacking the 63 skewed columns of a [63,8,32,96] map copied 63 × 6 MB:
- * 0.25–1.1 s, the largest item of a Diagonal BiLSTM training step. This one reads the heap in place; the
- * copied values are the same.
- */
-export function installFastWasmSlice(): void {
-  if (wasmInstalled) return;
-  wasmInstalled = true;
-  replaceSlice('wasm', false, (x, begin, size, backend) => {
-    const b = backend as WasmBackendLike;
-    const out = b.makeOutput(size, x.dtype); // may grow the heap: take the views after it
-    copySlice(b.typedArrayFromHeap(x), x.shape, begin, size, b.typedArrayFromHeap(out));
-    return out;
   });
 }

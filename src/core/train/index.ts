@@ -61,4 +61,4 @@ export { datasetSource, imagesSource, evalSet } from './sources';
 export type { BatchSource, EvalSet, TrainBatch, ImageShape, DatasetSourceOptions, ImagesSourceOptions } from './sources';
 export { evaluateNll, imagesToTensor } from './evaluate';
 export type { EvalResult, EvalOptions } from './evaluate';
-export { installFastCpuConvKernels, installFastWasmSlice } from './cpuKernels';
+export { installFastCpuConvKernels } from './cpuKernels';

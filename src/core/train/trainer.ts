@@ -3,7 +3,7 @@ import { fromArtifacts, toArtifacts, type ModelCard } from '../io/artifacts';
 import { bitsPerDim, meanNll } from '../likelihood';
 import { dims } from '../models/config';
 import type { PixelModel } from '../models/pixelModel';
-import { installFastCpuConvKernels, installFastWasmSlice } from './cpuKernels';
+import { installFastCpuConvKernels } from './cpuKernels';
 import { evaluateNll, imagesToTensor, now, type EvalResult } from './evaluate';
 import { Optimizer, type OptimizerConfig, type OptimizerKind } from './optimizers';
 import { learningRateAt, validateSchedule, type LrSchedule } from './schedule';
@@ -185,7 +185,6 @@ export class Trainer {
     const lr = options.lr ?? 1e-3;
     if (!(lr > 0 && Number.isFinite(lr))) throw new Error(`lr must be a positive number, got ${lr}`);
     if (tf.getBackend() === 'cpu') installFastCpuConvKernels();
-    if (tf.getBackend() === 'wasm') installFastWasmSlice();
     this.optimizer = new Optimizer(opt, model.params.vars);
     this.options = {
       optimizer: this.optimizer.config,
