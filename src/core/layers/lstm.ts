@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedLstm, fusedLstmCell, hasFusedLstm, registerLstmKernels } from './lstmKernels';
+import { fusedLstm, fusedLstmCell, hasFusedLstm, LSTM_CELL_GRAD, registerLstmKernels } from './lstmKernels';
 
 registerLstmKernels();
 
@@ -21,6 +21,31 @@ export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor): { h: tf.Tensor; c:
     const c = tf.add(tf.mul(tf.sigmoid(f), cPrev), tf.mul(tf.sigmoid(i), tf.tanh(g)));
     const h = tf.mul(tf.sigmoid(o), tf.tanh(c));
     return { h, c };
+  });
+}
+
+/**
+ * The cell's backward pass, for layers that write their own backward scan (RowLSTM): from the gradients
+ * reaching h and c, the gradients of the gates and of cPrev. The fused kernel on WebGPU, tfjs ops elsewhere.
+ *   dc_total = dc + dh ⊙ σ(o) ⊙ (1 − tanh²c);  d o = dh ⊙ tanh c ⊙ σ'(o);  d f = dc_total ⊙ cPrev ⊙ σ'(f);
+ *   d i = dc_total ⊙ tanh g ⊙ σ'(i);  d g = dc_total ⊙ σ(i) ⊙ (1 − tanh²g);  dcPrev = dc_total ⊙ σ(f)
+ */
+export function lstmCellGrad(gates: tf.Tensor, cPrev: tf.Tensor, c: tf.Tensor, dh: tf.Tensor, dc: tf.Tensor): { dGates: tf.Tensor; dcPrev: tf.Tensor } {
+  if (hasFusedLstm()) {
+    const [dGates, dcPrev] = tf.engine().runKernel(LSTM_CELL_GRAD, { gates, cPrev, c, dh, dc }, {}) as unknown as [tf.Tensor, tf.Tensor];
+    return { dGates, dcPrev };
+  }
+  return tf.tidy(() => {
+    const [o, f, i, g] = tf.split(gates, 4, -1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [so, sf, si, tg, tc] = [tf.sigmoid(o), tf.sigmoid(f), tf.sigmoid(i), tf.tanh(g), tf.tanh(c)];
+    const dsig = (s: tf.Tensor) => tf.mul(s, tf.sub(1, s));
+    const dtanh = (t: tf.Tensor) => tf.sub(1, tf.square(t));
+    const dcTotal = tf.add(dc, tf.mul(tf.mul(dh, so), dtanh(tc)));
+    const dGates = tf.concat(
+      [tf.mul(tf.mul(dh, tc), dsig(so)), tf.mul(tf.mul(dcTotal, cPrev), dsig(sf)), tf.mul(tf.mul(dcTotal, tg), dsig(si)), tf.mul(tf.mul(dcTotal, si), dtanh(tg))],
+      -1,
+    );
+    return { dGates, dcPrev: tf.mul(dcTotal, sf) };
   });
 }
 

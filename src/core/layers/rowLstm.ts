@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
-import { convSame } from './convGrad';
-import { forgetBiasInit, lstmCell } from './lstm';
+import { convSame, gradientPath, matMulT } from './convGrad';
+import { forgetBiasInit, lstmCell, lstmCellGrad } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
 
@@ -74,9 +74,11 @@ export class RowLSTM {
   /** [B,H,W,2h] → [B,H,W,h]. */
   apply(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
+      const isMap = this.inputToState(x, condMap);
+      if (gradientPath.project) return this.scan(isMap);
       const [b, , w] = x.shape;
       // Rows first, so each row is one contiguous slice (unstacking an inner axis costs several times more).
-      const rows = tf.unstack(tf.transpose(this.inputToState(x, condMap), [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
+      const rows = tf.unstack(tf.transpose(isMap, [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
       let { h, c } = this.initialState(b, w);
       const out: tf.Tensor4D[] = [];
       for (const row of rows) {
@@ -85,5 +87,72 @@ export class RowLSTM {
       }
       return tf.concat(out, 1); // [B,H,W,h]
     });
+  }
+
+  /**
+   * The row scan with a backward pass of its own (issue "Training speed on WebGPU": fewer dispatches).
+   * Differentiated by tfjs, every row adds a dozen small kernels to the backward pass, among them three
+   * filter-gradient products for the state-to-state kernel. Here the backward scan does per row only what
+   * the recurrence needs (the cell's gradient and one convolution carrying it to the row above), and the
+   * state-to-state kernel's gradient is computed once for all rows: three products over B·H·W positions.
+   * Equal to the autodiff scan (tested); `gradientPath.project = false` selects that one.
+   */
+  private scan(isMap: tf.Tensor4D): tf.Tensor4D {
+    const { h0, c0 } = this;
+    const f = tf.customGrad(((isT: tf.Tensor, ssT: tf.Tensor, h0T: tf.Tensor, c0T: tf.Tensor, save: tf.GradSaveFunc) => {
+      const is = isT as tf.Tensor4D;
+      const ss = ssT as tf.Tensor4D;
+      const [b, rows, w, g4] = is.shape;
+      const h = g4 / 4;
+      const hInit = tf.broadcastTo(h0T.reshape([1, 1, 1, h]), [b, 1, w, h]) as tf.Tensor4D;
+      const cInit = tf.broadcastTo(c0T.reshape([1, 1, 1, h]), [b, 1, w, h]) as tf.Tensor4D;
+      const isRows = tf.unstack(tf.transpose(is, [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
+      const gates: tf.Tensor4D[] = [];
+      const hs: tf.Tensor4D[] = [];
+      const cs: tf.Tensor4D[] = [];
+      let hPrev = hInit;
+      let cPrev = cInit;
+      for (const row of isRows) {
+        const g = tf.add(row, tf.conv2d(hPrev, ss, 1, 'same')) as tf.Tensor4D; // [B,1,W,h] ⊛ [1,3,h,4h]
+        const next = lstmCell(g, cPrev);
+        [hPrev, cPrev] = [next.h as tf.Tensor4D, next.c as tf.Tensor4D];
+        gates.push(g);
+        hs.push(hPrev);
+        cs.push(cPrev);
+      }
+      save([ss, hInit, cInit, ...gates, ...hs, ...cs]);
+      return {
+        value: tf.concat(hs, 1), // [B,H,W,h]
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [ssv, h0b, c0b] = saved as tf.Tensor4D[];
+          const g = saved.slice(3, 3 + rows) as tf.Tensor4D[];
+          const hv = saved.slice(3 + rows, 3 + 2 * rows) as tf.Tensor4D[];
+          const cv = saved.slice(3 + 2 * rows) as tf.Tensor4D[];
+          // The transpose of a 'same' 1×3 convolution: the kernel flipped along the row, in/out swapped.
+          const flipped = tf.transpose(tf.reverse(ssv!, 1), [0, 1, 3, 2]) as tf.Tensor4D; // [1,3,4h,h]
+          const dyRows = tf.unstack(tf.transpose(dy as tf.Tensor4D, [1, 0, 2, 3])).map((r) => r.expandDims(1));
+          const dGates: tf.Tensor[] = new Array(rows);
+          let dhUp: tf.Tensor | null = null; // gradient reaching row i's h from row i+1
+          let dc: tf.Tensor = tf.zerosLike(c0b!);
+          for (let i = rows - 1; i >= 0; i--) {
+            const dh: tf.Tensor = dhUp ? tf.add(dyRows[i]!, dhUp) : dyRows[i]!;
+            const back = lstmCellGrad(g[i]!, i > 0 ? cv[i - 1]! : c0b!, cv[i]!, dh, dc);
+            dGates[i] = back.dGates;
+            dc = back.dcPrev;
+            dhUp = tf.conv2d(back.dGates as tf.Tensor4D, flipped, 1, 'same'); // → h of row i−1 (row −1: h0)
+          }
+          const dIs = tf.concat(dGates, 1) as tf.Tensor4D; // [B,H,W,4h]
+          // dK[0, t] = Σ over all rows and positions of hPrev shifted by tap t, times the gate gradient.
+          const [bb, , ww, hh] = h0b!.shape;
+          const hPrevMap = tf.concat([h0b!, ...hv.slice(0, rows - 1)], 1); // row i holds h of row i−1
+          const padded = tf.pad(hPrevMap, [[0, 0], [0, 0], [1, 1], [0, 0]]);
+          const dFlat = dIs.reshape([bb * rows * ww, 4 * hh]) as tf.Tensor2D;
+          const taps = [0, 1, 2].map((t) => matMulT(padded.slice([0, 0, t, 0], [bb, rows, ww, hh]).reshape([bb * rows * ww, hh]) as tf.Tensor2D, dFlat, true, false));
+          const dSs = tf.stack(taps).reshape([1, 3, hh, 4 * hh]);
+          return [dIs, dSs, tf.sum(dhUp!, [0, 1, 2]), tf.sum(dc, [0, 1, 2])];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(isMap, this.ss, h0, c0) as tf.Tensor4D;
   }
 }
