@@ -3,10 +3,11 @@
  * RMSProp step and images/s, with tfjs's own convolution gradients and LSTM cell ("tfjs") and with the
  * project's ("project"): src/core/layers/convGrad.ts (1×1 layers as matmuls, k×k filter gradients as one
  * matmul per live tap, input gradients as a convolution with the flipped kernel) and the fused LSTM cell of
- * src/core/layers/lstmKernels.ts. "unfused" is the project's convolution gradients with the composite cell.
+ * src/core/layers/lstmKernels.ts, and the recurrent scans' own backward passes (RowLSTM.scan, the Diagonal
+ * BiLSTM's jointScan). "unfused" leaves out the fused cell, "autodiff-scans" the scans' own backward passes.
  *
  *   npm run bench:train -- [--backend cpu|wasm|webgpu] [--size browser|paper|both] [--batch 16]
- *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,unfused,project] [--profile]
+ *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,unfused,autodiff-scans,project] [--profile]
  *
  * "browser" size: the small-emoji-* presets (32×32 RGB, what the app fine-tunes); "paper": the paper's
  * CIFAR-10 models (12-layer Row/Diagonal LSTM, 15-layer PixelCNN, h = 128, head 1024) — meant for a GPU.
@@ -41,9 +42,11 @@ type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const archs = values.archs!.split(',') as Arch[];
-// 'unfused': the project's convolution gradients with the LSTM cell composed of tfjs ops.
-const paths = values.paths!.split(',') as ('tfjs' | 'unfused' | 'project')[];
-for (const p of paths) if (!['tfjs', 'unfused', 'project'].includes(p)) throw new Error(`Unknown path "${p}": use tfjs, unfused or project`);
+// 'unfused': the project's path with the LSTM cell composed of tfjs ops; 'autodiff-scans': the project's path
+// with the recurrent scans differentiated by tfjs step by step instead of their own backward passes.
+const PATHS = ['tfjs', 'unfused', 'autodiff-scans', 'project'] as const;
+const paths = values.paths!.split(',') as (typeof PATHS)[number][];
+for (const p of paths) if (!PATHS.includes(p)) throw new Error(`Unknown path "${p}": use ${PATHS.join(', ')}`);
 const sizes = values.size === 'both' ? ['browser', 'paper'] : [values.size!];
 const presetOf = (size: string, arch: Arch) => (size === 'paper' ? `paper-cifar-${arch}` : `small-emoji-${arch}`) as Parameters<typeof preset>[0];
 
@@ -69,7 +72,8 @@ for (const size of sizes)
     const x = tf.tidy(() => tf.randomUniform([batch, H, W, C], 0, 256, 'int32', 1).toFloat() as import("@tensorflow/tfjs").Tensor4D);
     for (const path of paths) {
       gradientPath.project = path !== 'tfjs';
-      fusedLstm.enabled = path === 'project';
+      gradientPath.ownScans = path === 'project' || path === 'unfused';
+      fusedLstm.enabled = path === 'project' || path === 'autodiff-scans';
       const opt = tf.train.rmsprop(1e-4);
       const step = async () => {
         const l = opt.minimize(() => meanNll(model.logits(x), x, model.config.output), true)!;
@@ -81,7 +85,7 @@ for (const size of sizes)
       } catch (e) {
         const error = (e as Error).message.split('\n')[0]!;
         rows.push({ size, arch, path, params: model.params.count(), msPerStep: null, imagesPerSec: null, error });
-        console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(8)} cannot train: ${error}`);
+        console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(14)} cannot train: ${error}`);
         opt.dispose();
         continue;
       }
@@ -102,11 +106,12 @@ for (const size of sizes)
         row.topKernels = [...agg].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([n, t]) => [n, +t.toFixed(1)]);
       }
       rows.push(row);
-      console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(8)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s`);
+      console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(14)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s`);
       if (row.topKernels) console.log(`    ${row.kernels} kernels:`, row.topKernels.map(([n, t]) => `${n} ${t}`).join(', '));
       opt.dispose();
     }
     gradientPath.project = true;
+    gradientPath.ownScans = true;
     fusedLstm.enabled = true;
     x.dispose();
     model.dispose();

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Which gradients the masked layers use: the project's (default) or tfjs's own Conv2DBackpropFilter/Input
- * and conv2d for 1×1 layers. Only benchmarks and equivalence tests switch it, to compare the two paths.
+ * Which gradients the layers use. `project`: the masked convolutions' gradients of this file (default) or
+ * tfjs's own Conv2DBackpropFilter/Input and conv2d for 1×1 layers; off, everything is tfjs's autodiff.
+ * `ownScans` (only with `project`): the recurrent layers' scans with backward passes of their own
+ * (RowLSTM.scan, the Diagonal BiLSTM's jointScan) or differentiated by tfjs step by step. Only benchmarks
+ * and equivalence tests switch them, to compare the paths.
  */
-export const gradientPath = { project: true };
+export const gradientPath = { project: true, ownScans: true };
 
 /**
  * A stride-1 'same' convolution with odd kernels whose gradients are computed by the project rather than
@@ -115,5 +118,14 @@ export function linearGroups(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
     const ws = tf.unstack(w) as tf.Tensor2D[];
     return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xg, g) => linear(xg, ws[g]!))) as tf.Tensor3D;
+  });
+}
+
+/** matMulT for G independent products [G,·,·]: batched where that is fast, one by one on wasm (see linearGroups). */
+export function groupMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA: boolean, transposeB: boolean): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return matMulT(a, b, transposeA, transposeB);
+  return tf.tidy(() => {
+    const bs = tf.unstack(b) as tf.Tensor2D[];
+    return tf.stack((tf.unstack(a) as tf.Tensor2D[]).map((ag, g) => matMulT(ag, bs[g]!, transposeA, transposeB))) as tf.Tensor3D;
   });
 }

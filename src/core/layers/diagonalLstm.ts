@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
-import { linear, linearGroups } from './convGrad';
-import { forgetBiasInit, lstmCell } from './lstm';
+import { gradientPath, groupMatMul, linear, linearGroups } from './convGrad';
+import { forgetBiasInit, lstmCell, lstmCellGrad } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
 import type { RecurrentLayerSpec } from './rowLstm';
@@ -95,25 +95,105 @@ export class DiagonalBiLSTM {
       const fwIs = this.forward.inputToState(x, condMap);
       const bwIs = tf.reverse(this.backward.inputToState(x, condMap), 2) as tf.Tensor4D; // mirrored left–right
       // Columns of both skewed maps, [2B,H,4h] each: batch rows 0..B−1 forward, B..2B−1 backward.
-      const cols = tf.unstack(tf.transpose(skew(tf.concat([fwIs, bwIs], 0)), [2, 0, 1, 3])) as tf.Tensor3D[];
+      const cols = tf.transpose(skew(tf.concat([fwIs, bwIs], 0)), [2, 0, 1, 3]) as tf.Tensor4D; // [L,2B,H,4h]
       const ss = tf.stack([this.forward.ss, this.backward.ss]) as tf.Tensor3D; // [2, 2h, 4h]
       const init = [this.forward.initialState(b, rows), this.backward.initialState(b, rows)];
-      let hs = tf.concat([init[0]!.h, init[1]!.h], 0) as tf.Tensor3D;
-      let cs = tf.concat([init[0]!.c, init[1]!.c], 0) as tf.Tensor3D;
-      const out: tf.Tensor3D[] = [];
-      for (const col of cols) {
-        const up = tf.pad(hs, [[0, 0], [1, 0], [0, 0]]).slice([0, 0, 0], [2 * b, rows, h]); // row r gets row r−1's state
-        const prev = tf.concat([hs, up], 2).reshape([2, b * rows, 2 * h]) as tf.Tensor3D;
-        const gates = tf.add(col, linearGroups(prev, ss).reshape([2 * b, rows, 4 * h]));
-        ({ h: hs, c: cs } = lstmCell(gates, cs) as { h: tf.Tensor3D; c: tf.Tensor3D });
-        out.push(hs);
-      }
-      const both = unskew(tf.transpose(tf.stack(out), [1, 2, 0, 3]) as tf.Tensor4D, w); // [L,2B,H,h] → [2B,H,W,h]
+      const h0 = tf.concat([init[0]!.h, init[1]!.h], 0) as tf.Tensor3D;
+      const c0 = tf.concat([init[0]!.c, init[1]!.c], 0) as tf.Tensor3D;
+      const states = gradientPath.project && gradientPath.ownScans ? jointScan(cols, ss, h0, c0) : autodiffScan(cols, ss, h0, c0); // [L,2B,H,h]
+      const both = unskew(tf.transpose(states, [1, 2, 0, 3]) as tf.Tensor4D, w); // [L,2B,H,h] → [2B,H,W,h]
       const left = both.slice([0, 0, 0, 0], [b, rows, w, h]) as tf.Tensor4D;
       const right = tf.reverse(both.slice([b, 0, 0, 0], [b, rows, w, h]), 2) as tf.Tensor4D;
       return tf.add(left, shiftDown(right));
     });
   }
+}
+
+/** [2B,H,C] → the same with row r holding row r−1 (zeros in row 0): the "cell above" of the skewed scan. */
+function rowAbove(x: tf.Tensor3D): tf.Tensor3D {
+  const [n, rows, c] = x.shape;
+  return tf.pad(x, [[0, 0], [1, 0], [0, 0]]).slice([0, 0, 0], [n, rows, c]);
+}
+
+/** [2B,H,h] states → [2, B·H, 2h]: per direction, each cell's [h_same, h_up], the state-to-state input. */
+function stateInput(hs: tf.Tensor3D): tf.Tensor3D {
+  const [n, rows, h] = hs.shape;
+  return tf.concat([hs, rowAbove(hs)], 2).reshape([2, (n / 2) * rows, 2 * h]);
+}
+
+/** The joint scan differentiated by tfjs: cols [L,2B,H,4h], ss [2,2h,4h], initial states [2B,H,h] → [L,2B,H,h]. */
+function autodiffScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D): tf.Tensor4D {
+  const [, n, rows, g4] = cols.shape;
+  let hs = h0;
+  let cs = c0;
+  const out: tf.Tensor3D[] = [];
+  for (const col of tf.unstack(cols) as tf.Tensor3D[]) {
+    const gates = tf.add(col, linearGroups(stateInput(hs), ss).reshape([n, rows, g4]));
+    ({ h: hs, c: cs } = lstmCell(gates, cs) as { h: tf.Tensor3D; c: tf.Tensor3D });
+    out.push(hs);
+  }
+  return tf.stack(out) as tf.Tensor4D;
+}
+
+/**
+ * The joint scan with a backward pass of its own (as RowLSTM.scan): per column only the cell's gradient,
+ * one batched product carrying it back to [h_same, h_up], and the shift of the "up" half to the row above;
+ * the state-to-state kernels' gradient is one batched product over all columns at the end. Equal to
+ * autodiffScan (tested).
+ */
+function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D): tf.Tensor4D {
+  const f = tf.customGrad(((colsT: tf.Tensor, ssT: tf.Tensor, h0T: tf.Tensor, c0T: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [len, n, rows, g4] = colsT.shape as [number, number, number, number];
+    const h = g4 / 4;
+    const k = ssT as tf.Tensor3D;
+    let hs = h0T as tf.Tensor3D;
+    let cs = c0T as tf.Tensor3D;
+    const inputs: tf.Tensor3D[] = [];
+    const gates: tf.Tensor3D[] = [];
+    const hOut: tf.Tensor3D[] = [];
+    const cOut: tf.Tensor3D[] = [];
+    for (const col of tf.unstack(colsT) as tf.Tensor3D[]) {
+      const input = stateInput(hs);
+      const g = tf.add(col, groupMatMul(input, k, false, false).reshape([n, rows, g4])) as tf.Tensor3D;
+      const next = lstmCell(g, cs);
+      [hs, cs] = [next.h as tf.Tensor3D, next.c as tf.Tensor3D];
+      inputs.push(input);
+      gates.push(g);
+      hOut.push(hs);
+      cOut.push(cs);
+    }
+    save([k, c0T, ...inputs, ...gates, ...cOut]);
+    return {
+      value: tf.stack(hOut),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [kv, c0v] = saved as tf.Tensor3D[];
+        const input = saved.slice(2, 2 + len) as tf.Tensor3D[];
+        const g = saved.slice(2 + len, 2 + 2 * len) as tf.Tensor3D[];
+        const c = saved.slice(2 + 2 * len) as tf.Tensor3D[];
+        const dyCols = tf.unstack(dy as tf.Tensor) as tf.Tensor3D[];
+        const dGates: tf.Tensor3D[] = new Array(len);
+        let dhCarry: tf.Tensor | null = null; // gradient reaching column t's h from column t+1
+        let dc: tf.Tensor = tf.zerosLike(c0v!);
+        for (let t = len - 1; t >= 0; t--) {
+          const dh: tf.Tensor = dhCarry ? tf.add(dyCols[t]!, dhCarry) : dyCols[t]!;
+          const back = lstmCellGrad(g[t]!, t > 0 ? c[t - 1]! : c0v!, c[t]!, dh, dc);
+          dGates[t] = back.dGates as tf.Tensor3D;
+          dc = back.dcPrev;
+          // d[h_same, h_up] = dGates · Kᵀ; h_up of row r is h of row r−1, so its gradient moves up a row.
+          const dIn = groupMatMul(back.dGates.reshape([2, (n / 2) * rows, g4]) as tf.Tensor3D, kv!, false, true).reshape([n, rows, 2 * h]);
+          const dSame = dIn.slice([0, 0, 0], [n, rows, h]);
+          const dUp = dIn.slice([0, 1, h], [n, rows - 1, h]);
+          dhCarry = tf.add(dSame, tf.pad(dUp, [[0, 0], [0, 1], [0, 0]]));
+        }
+        // dK = Σ over columns of inputᵀ · dGates, per direction: one product over all columns.
+        const perDirection = (ts: tf.Tensor3D[], width: number) =>
+          tf.transpose(tf.stack(ts).reshape([len, 2, (n / 2) * rows, width]), [1, 0, 2, 3]).reshape([2, len * (n / 2) * rows, width]) as tf.Tensor3D;
+        const dK = groupMatMul(perDirection(input, 2 * h), perDirection(dGates, g4), true, false);
+        return [tf.stack(dGates), dK, dhCarry!, dc];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(cols, ss, h0, c0) as tf.Tensor4D;
 }
 
 /** Shift a map down by one row, zeros in row 0: [B,H,W,C] → [B,H,W,C]. */

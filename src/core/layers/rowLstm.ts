@@ -75,7 +75,7 @@ export class RowLSTM {
   apply(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const isMap = this.inputToState(x, condMap);
-      if (gradientPath.project) return this.scan(isMap);
+      if (gradientPath.project && gradientPath.ownScans) return this.scan(isMap);
       const [b, , w] = x.shape;
       // Rows first, so each row is one contiguous slice (unstacking an inner axis costs several times more).
       const rows = tf.unstack(tf.transpose(isMap, [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
