@@ -6,6 +6,7 @@
 import { PixelModel, loadModel, preset, presets, type PresetName } from '../core/index';
 import { benchSampling, type SamplingBenchRow } from '../core/sampling/benchmark';
 import { checkLstmCell } from '../core/layers/lstm';
+import { checkGradients } from '../core/train/gradientCheck';
 import { chooseBackend, isBackendName, preferSmallMatmulOnSoftware } from '../gpu/backend';
 import * as tf from '@tensorflow/tfjs';
 
@@ -32,6 +33,13 @@ async function main(): Promise<void> {
   const lstmCell = await checkLstmCell();
   const worst = Math.max(lstmCell.h, lstmCell.c, lstmCell.dGates, lstmCell.dcPrev);
   log(`LSTM cell: ${lstmCell.fused ? 'fused kernel' : 'composite of tfjs ops'}, largest relative difference from the composite ${worst.toExponential(1)}`);
+  // The project's training gradients (convolutions, scans' own backward passes) against tfjs's, per architecture.
+  const gradients = [];
+  for (const arch of ['pixelcnn', 'rowlstm', 'diagonal'] as const) {
+    const g = await checkGradients(arch);
+    gradients.push(g);
+    log(`training gradients, ${arch}: largest relative difference from tfjs's ${g.maxRelErr.toExponential(1)}`);
+  }
   const ids = (params.get('models') ?? 'small-mnist-pixelcnn,small-mnist-rowlstm,small-mnist-diagonal').split(',');
   const batch = Number(params.get('batch') ?? 1);
   const naiveSteps = Number(params.get('naiveSteps') ?? 3);
@@ -47,7 +55,7 @@ async function main(): Promise<void> {
         `cached ${row.cachedSubpixelsPerSec.toFixed(1)} sub-px/s (${row.cachedSteps} steps), ×${row.speedup.toFixed(1)}, same draws: ${row.agree ? 'yes' : 'NO'}`,
     );
   }
-  const result = { backend: info.name, software: info.software, lstmCell, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) };
+  const result = { backend: info.name, software: info.software, lstmCell, gradients, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) };
   log(JSON.stringify(result));
   out.dataset.result = JSON.stringify(result);
   out.dataset.status = 'done';
