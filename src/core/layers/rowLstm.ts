@@ -95,7 +95,7 @@ export class RowLSTM {
    * filter-gradient products for the state-to-state kernel. Here the backward scan does per row only what
    * the recurrence needs (the cell's gradient and one convolution carrying it to the row above), and the
    * state-to-state kernel's gradient is computed once for all rows: three products over B·H·W positions.
-   * Equal to the autodiff scan (tested); `gradientPath.project = false` selects that one.
+   * Equal to the autodiff scan (tested); `gradientPath.ownScans = false` selects that one.
    */
   private scan(isMap: tf.Tensor4D): tf.Tensor4D {
     const { h0, c0 } = this;
