@@ -111,7 +111,7 @@ export function linear<T extends tf.Tensor2D | tf.Tensor3D>(x: T, w: T): T {
 /**
  * G independent products x[g] · w[g] ([G,N,cin]·[G,cin,cout] → [G,N,cout]) with linear()'s gradients: one
  * batched product where the backend runs those well (one dispatch on WebGPU), G plain ones on wasm, whose
- * batched matMul is about 6–12× slower than the same products done one by one (it has XNNPACK only for 2-D).
+ * batched matMul is about 6× slower than the same products done one by one ([2,256,48]·[2,48,96]: 3.4 ms against 2 × 0.27 ms).
  */
 export function linearGroups(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
   if (tf.getBackend() !== 'wasm') return linear(x, w);

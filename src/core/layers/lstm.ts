@@ -25,7 +25,7 @@ export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor): { h: tf.Tensor; c:
 }
 
 /**
- * The cell's backward pass, for layers that write their own backward scan (RowLSTM): from the gradients
+ * The cell's backward pass, for the scans with backward passes of their own (RowLSTM.scan, jointScan): from the gradients
  * reaching h and c, the gradients of the gates and of cPrev. The fused kernel on WebGPU, tfjs ops elsewhere.
  *   dc_total = dc + dh ⊙ σ(o) ⊙ (1 − tanh²c);  d o = dh ⊙ tanh c ⊙ σ'(o);  d f = dc_total ⊙ cPrev ⊙ σ'(f);
  *   d i = dc_total ⊙ tanh g ⊙ σ'(i);  d g = dc_total ⊙ σ(i) ⊙ (1 − tanh²g);  dcPrev = dc_total ⊙ σ(f)
