@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
  * column of the skewed map (Diagonal BiLSTM), per layer and direction — thousands of small dispatches per
  * training step. Fused it is two dispatches forward (c, then h) and two backward (the gate gradients, then
  * dc_{i−1}). On WebGPU one training step of the small Emoji Row LSTM runs 4,863 kernels instead of 9,564,
- * the Diagonal BiLSTM (two separate scans) 10,730 instead of 23,074, and on SwiftShader the Row LSTM step
- * took 18.8 s instead of 31.5 s (npm run bench:train -- --backend webgpu --archs rowlstm,diagonal
- * --paths unfused,project --batch 1 --steps 1 --profile).
+ * the Diagonal BiLSTM (two separate scans) 10,730 instead of 23,074; on SwiftShader, in one unpaired run
+ * with training alongside, the Row LSTM step took 18.8 s instead of 31.5 s (npm run bench:train --
+ * --backend webgpu --archs rowlstm,diagonal --paths unfused,project --batch 1 --steps 1 --profile).
  *
  *   gates [..., 4h] in the order o, f, i, g; cPrev [..., h]  →  h, c [..., h]
  *   c = σ(f) ⊙ cPrev + σ(i) ⊙ tanh(g),   h = σ(o) ⊙ tanh(c)
