@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
 import { gradientPath, groupMatMul, linear, linearGroups } from './convGrad';
-import { forgetBiasInit, lstmCell, lstmCellGrad } from './lstm';
+import { forgetBiasInit, lstmBackwardScan, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
 import type { RecurrentLayerSpec } from './rowLstm';
@@ -170,26 +170,18 @@ function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.T
         const input = saved.slice(2, 2 + len) as tf.Tensor3D[];
         const g = saved.slice(2 + len, 2 + 2 * len) as tf.Tensor3D[];
         const c = saved.slice(2 + 2 * len) as tf.Tensor3D[];
-        const dyCols = tf.unstack(dy as tf.Tensor) as tf.Tensor3D[];
-        const dGates: tf.Tensor3D[] = new Array(len);
-        let dhCarry: tf.Tensor | null = null; // gradient reaching column t's h from column t+1
-        let dc: tf.Tensor = tf.zerosLike(c0v!);
-        for (let t = len - 1; t >= 0; t--) {
-          const dh: tf.Tensor = dhCarry ? tf.add(dyCols[t]!, dhCarry) : dyCols[t]!;
-          const back = lstmCellGrad(g[t]!, t > 0 ? c[t - 1]! : c0v!, c[t]!, dh, dc);
-          dGates[t] = back.dGates as tf.Tensor3D;
-          dc = back.dcPrev;
-          // d[h_same, h_up] = dGates · Kᵀ; h_up of row r is h of row r−1, so its gradient moves up a row.
-          const dIn = groupMatMul(back.dGates.reshape([2, (n / 2) * rows, g4]) as tf.Tensor3D, kv!, false, true).reshape([n, rows, 2 * h]);
-          const dSame = dIn.slice([0, 0, 0], [n, rows, h]);
+        // d[h_same, h_up] = dGates · Kᵀ; h_up of row r is h of row r−1, so its gradient moves up a row.
+        const toPrevH = (dg: tf.Tensor) => {
+          const dIn = groupMatMul(dg.reshape([2, (n / 2) * rows, g4]) as tf.Tensor3D, kv!, false, true).reshape([n, rows, 2 * h]);
           const dUp = dIn.slice([0, 1, h], [n, rows - 1, h]);
-          dhCarry = tf.add(dSame, tf.pad(dUp, [[0, 0], [0, 1], [0, 0]]));
-        }
+          return tf.add(dIn.slice([0, 0, 0], [n, rows, h]), tf.pad(dUp, [[0, 0], [0, 1], [0, 0]]));
+        };
+        const { dGates, dh0, dc0 } = lstmBackwardScan(tf.unstack(dy as tf.Tensor), g, c, c0v!, toPrevH);
         // dK = Σ over columns of inputᵀ · dGates, per direction: one product over all columns.
         const perDirection = (ts: tf.Tensor3D[], width: number) =>
           tf.transpose(tf.stack(ts).reshape([len, 2, (n / 2) * rows, width]), [1, 0, 2, 3]).reshape([2, len * (n / 2) * rows, width]) as tf.Tensor3D;
-        const dK = groupMatMul(perDirection(input, 2 * h), perDirection(dGates, g4), true, false);
-        return [tf.stack(dGates), dK, dhCarry!, dc];
+        const dK = groupMatMul(perDirection(input, 2 * h), perDirection(dGates as tf.Tensor3D[], g4), true, false);
+        return [tf.stack(dGates), dK, dh0, dc0];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

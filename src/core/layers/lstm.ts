@@ -49,6 +49,34 @@ export function lstmCellGrad(gates: tf.Tensor, cPrev: tf.Tensor, c: tf.Tensor, d
   });
 }
 
+/**
+ * The backward scan shared by the recurrent layers' own backward passes (RowLSTM.scan, the Diagonal BiLSTM's
+ * jointScan). Step t (a row or a skewed column) has output gradient dys[t], saved gates[t] and cell state
+ * cs[t]; c0 is the state before step 0. Walking back from the last step, the gradient reaching h_t is
+ * dys[t] plus what step t+1 carried back through `toPrevH` (the transpose of the state-to-state map), and
+ * the cell's gradient gives the gates' gradient and dc_{t−1}. Returns every step's gate gradient and the
+ * gradients of the initial h and c.
+ */
+export function lstmBackwardScan(
+  dys: tf.Tensor[],
+  gates: tf.Tensor[],
+  cs: tf.Tensor[],
+  c0: tf.Tensor,
+  toPrevH: (dGates: tf.Tensor) => tf.Tensor,
+): { dGates: tf.Tensor[]; dh0: tf.Tensor; dc0: tf.Tensor } {
+  const dGates: tf.Tensor[] = new Array(dys.length);
+  let dhCarry: tf.Tensor | null = null; // gradient reaching step t's h from step t+1
+  let dc: tf.Tensor = tf.zerosLike(c0);
+  for (let t = dys.length - 1; t >= 0; t--) {
+    const dh: tf.Tensor = dhCarry ? tf.add(dys[t]!, dhCarry) : dys[t]!;
+    const back = lstmCellGrad(gates[t]!, t > 0 ? cs[t - 1]! : c0, cs[t]!, dh, dc);
+    dGates[t] = back.dGates;
+    dc = back.dcPrev;
+    dhCarry = toPrevH(back.dGates);
+  }
+  return { dGates, dh0: dhCarry ?? tf.zerosLike(c0), dc0: dc };
+}
+
 /** Bias of an input-to-state convolution: zero except +1 on the forget gate, the usual LSTM start. */
 export function forgetBiasInit(hidden: number): Float32Array {
   const b = new Float32Array(4 * hidden);

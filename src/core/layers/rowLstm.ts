@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
 import { convSame, gradientPath, matMulT } from './convGrad';
-import { forgetBiasInit, lstmCell, lstmCellGrad } from './lstm';
+import { forgetBiasInit, lstmBackwardScan, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
 
@@ -131,16 +131,8 @@ export class RowLSTM {
           // The transpose of a 'same' 1×3 convolution: the kernel flipped along the row, in/out swapped.
           const flipped = tf.transpose(tf.reverse(ssv!, 1), [0, 1, 3, 2]) as tf.Tensor4D; // [1,3,4h,h]
           const dyRows = tf.unstack(tf.transpose(dy as tf.Tensor4D, [1, 0, 2, 3])).map((r) => r.expandDims(1));
-          const dGates: tf.Tensor[] = new Array(rows);
-          let dhUp: tf.Tensor | null = null; // gradient reaching row i's h from row i+1
-          let dc: tf.Tensor = tf.zerosLike(c0b!);
-          for (let i = rows - 1; i >= 0; i--) {
-            const dh: tf.Tensor = dhUp ? tf.add(dyRows[i]!, dhUp) : dyRows[i]!;
-            const back = lstmCellGrad(g[i]!, i > 0 ? cv[i - 1]! : c0b!, cv[i]!, dh, dc);
-            dGates[i] = back.dGates;
-            dc = back.dcPrev;
-            dhUp = tf.conv2d(back.dGates as tf.Tensor4D, flipped, 1, 'same'); // → h of row i−1 (row −1: h0)
-          }
+          // The gradient reaching h of row i−1 (row −1: h0) is the gates' gradient through the flipped kernel.
+          const { dGates, dh0, dc0 } = lstmBackwardScan(dyRows, g, cv, c0b!, (dg) => tf.conv2d(dg as tf.Tensor4D, flipped, 1, 'same'));
           const dIs = tf.concat(dGates, 1) as tf.Tensor4D; // [B,H,W,4h]
           // dK[0, t] = Σ over all rows and positions of hPrev shifted by tap t, times the gate gradient.
           const [bb, , ww, hh] = h0b!.shape;
@@ -149,7 +141,7 @@ export class RowLSTM {
           const dFlat = dIs.reshape([bb * rows * ww, 4 * hh]) as tf.Tensor2D;
           const taps = [0, 1, 2].map((t) => matMulT(padded.slice([0, 0, t, 0], [bb, rows, ww, hh]).reshape([bb * rows * ww, hh]) as tf.Tensor2D, dFlat, true, false));
           const dSs = tf.stack(taps).reshape([1, 3, hh, 4 * hh]);
-          return [dIs, dSs, tf.sum(dhUp!, [0, 1, 2]), tf.sum(dc, [0, 1, 2])];
+          return [dIs, dSs, tf.sum(dh0, [0, 1, 2]), tf.sum(dc0, [0, 1, 2])];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);
