@@ -1,0 +1,245 @@
+import * as tf from '@tensorflow/tfjs';
+import { categories, type ModelConfig } from '../models/config';
+import type { PixelModel } from '../models/pixelModel';
+import { cachedProvider } from '../sampling/cached';
+import { logProbOf } from '../sampling/draw';
+import { BACKENDS, CodecError, readFile, writeFile, type BackendFamily, type PrnnHeader } from './format';
+import { crc32, hex, weightsFingerprint } from './hash';
+import { quantize } from './quantize';
+import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
+
+/**
+ * Lossless coding of images with a model: each sub-pixel, in the sampler's order (pixels in raster order,
+ * R → G → B inside a pixel), is coded with the model's distribution given every earlier sub-pixel, so a
+ * file costs the image's negative log-likelihood in bits, plus the header and a few bytes.
+ *
+ * Same probabilities on both sides, by construction. Encoder and decoder run one loop (`codingPass`):
+ * it asks the cached sampler's LogitsProvider (src/core/sampling/cached.ts, the app's fast path) for the
+ * logits of sub-pixel (row, col, c) with an image buffer that holds exactly the sub-pixels coded so far
+ * (later ones 0), quantises them (quantize.ts), and then writes the sub-pixel's value into the buffer:
+ * the encoder the true value, the decoder the value it just decoded. So the encoder computes what the
+ * decoder will compute, call for call, tensor for tensor; the only freedom left is the backend's
+ * arithmetic, which is why the file records the backend family (see `decodeImages`).
+ *
+ * Batching. Several images can be coded in lockstep (a batch of B through the provider). That gives each
+ * image the same logits as coding it alone only if the backend's products compute each row of a batch the
+ * same way whatever the other rows: tested on cpu and wasm (test/codec/codec.test.ts), and checked again by
+ * `npm run bench:codec`, which decodes some of its batched files one by one. The command line codes one
+ * image at a time.
+ */
+
+/** A model ready to code: its id (written in files) and its weights' fingerprint (computed once). */
+export interface CodecModel {
+  model: PixelModel;
+  id: string;
+  fingerprint: Uint8Array;
+}
+
+export async function codecModel(model: PixelModel, id: string): Promise<CodecModel> {
+  if (model.config.condition) throw new CodecError('input', 'The codec codes with unconditional models only; this one is conditioned on a small image');
+  return { model, id, fingerprint: await weightsFingerprint(model) };
+}
+
+/** The backend family of tfjs's current backend, as recorded in files. */
+export function currentBackend(): BackendFamily {
+  const name = tf.getBackend();
+  if (!(BACKENDS as readonly string[]).includes(name)) throw new CodecError('backend', `The codec does not know the tfjs backend "${name}" (it knows ${BACKENDS.join(', ')})`);
+  return name as BackendFamily;
+}
+
+export interface CodingOptions {
+  /** Called after every sub-pixel step (of the whole batch): done out of total = H·W·C. */
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Aborts between two steps; the promise then rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export interface EncodeResult {
+  file: Uint8Array;
+  header: PrnnHeader;
+  payloadBytes: number;
+  /** −log2 p(value) under the model, per sub-pixel [H·W·C] (float64, before quantisation): the surprise map. */
+  modelBits: Float64Array;
+  /** Sum of modelBits: the ideal size of the payload in bits. */
+  nllBits: number;
+  /** Sum over sub-pixels of log2(M / frequency): what the quantised tables cost, before the coder's bytes. */
+  quantizedBits: number;
+}
+
+/** Encodes one image [H,W,C] (values 0…255, or 0/1 for a binary model) into a .prnn file. */
+export async function encodeImage(cm: CodecModel, image: Uint8Array, options: CodingOptions = {}): Promise<EncodeResult> {
+  return (await encodeImages(cm, [image], options))[0]!;
+}
+
+/** Encodes a batch of images in lockstep: one file per image (see "Batching" above). */
+export async function encodeImages(cm: CodecModel, images: Uint8Array[], options: CodingOptions = {}): Promise<EncodeResult[]> {
+  const cfg = cm.model.config;
+  const per = cfg.height * cfg.width * cfg.channels;
+  images.forEach((img, b) => checkImage(cfg, img, images.length > 1 ? `image ${b}: ` : ''));
+  const backend = currentBackend();
+  const coders = images.map(() => new RansEncoder());
+  const modelBits = images.map(() => new Float64Array(per));
+  const quantBits = new Float64Array(images.length);
+  await codingPass(cm.model, images.length, options, (b, at, cum, logits, offset, kLogits) => {
+    const v = images[b]![at]!;
+    const f = cum[v + 1]! - cum[v]!;
+    coders[b]!.put(cum[v]!, f);
+    quantBits[b]! += 16 - Math.log2(f);
+    modelBits[b]![at] = -logProbOf(logits, offset, kLogits, v) / Math.LN2;
+    return v;
+  });
+  return images.map((img, b) => {
+    const payload = coders[b]!.finish();
+    const header: PrnnHeader = {
+      version: 1,
+      modelId: cm.id,
+      fingerprint: cm.fingerprint,
+      height: cfg.height,
+      width: cfg.width,
+      channels: cfg.channels,
+      output: cfg.output,
+      backend,
+      pixelCrc: crc32(img),
+    };
+    const bits = modelBits[b]!;
+    let nll = 0;
+    for (let i = 0; i < per; i++) nll += bits[i]!;
+    return { file: writeFile(header, payload), header, payloadBytes: payload.length, modelBits: bits, nllBits: nll, quantizedBits: quantBits[b]! };
+  });
+}
+
+export interface DecodeOptions extends CodingOptions {
+  /**
+   * Decode even if the file was made on another backend family. Off by default: the probabilities then
+   * usually differ in some last bit, and the decode ends in a pixel-checksum failure (never a wrong
+   * image). For measuring portability.
+   */
+  allowOtherBackend?: boolean;
+}
+
+export interface DecodeResult {
+  /** [H,W,C] sub-pixel values, checked against the file's pixel CRC. */
+  image: Uint8Array;
+  header: PrnnHeader;
+}
+
+/** Reads a file's header (throws CodecError for a damaged or foreign file), e.g. to pick the model. */
+export function readHeader(file: Uint8Array): PrnnHeader {
+  return readFile(file).header;
+}
+
+export async function decodeImage(cm: CodecModel, file: Uint8Array, options: DecodeOptions = {}): Promise<DecodeResult> {
+  return (await decodeImages(cm, [file], options))[0]!;
+}
+
+/**
+ * Decodes files made with this model in lockstep. Refuses (CodecError) a damaged file, a file of another
+ * model or weights, another image size, another backend family (unless allowed), and a decoded image
+ * whose CRC differs from the one recorded: a wrong image is never returned.
+ */
+export async function decodeImages(cm: CodecModel, files: Uint8Array[], options: DecodeOptions = {}): Promise<DecodeResult[]> {
+  const cfg = cm.model.config;
+  const parsed = files.map((f) => readFile(f));
+  const backend = currentBackend();
+  for (const { header: h } of parsed) {
+    if (h.modelId !== cm.id)
+      throw new CodecError('model', `This file was made with the model "${h.modelId}"; it cannot be decoded with "${cm.id}". Load "${h.modelId}" to decode it.`);
+    if (hex(h.fingerprint) !== hex(cm.fingerprint))
+      throw new CodecError(
+        'model',
+        `This file was made with other weights of the model "${h.modelId}" (fingerprint ${hex(h.fingerprint)}, loaded ${hex(cm.fingerprint)}): ` +
+          'the model was retrained or fine-tuned since. Only the exact weights that made a file can decode it.',
+      );
+    if (h.height !== cfg.height || h.width !== cfg.width || h.channels !== cfg.channels || h.output !== cfg.output)
+      throw new CodecError('shape', `The file holds a ${h.width}×${h.height}×${h.channels} ${h.output} image; the model codes ${cfg.width}×${cfg.height}×${cfg.channels} ${cfg.output}`);
+    if (h.backend !== backend && !options.allowOtherBackend)
+      throw new CodecError(
+        'backend',
+        `This file was encoded on the ${h.backend} backend and can only be decoded there (now on ${backend}): ` +
+          `backends round floating point differently, and one different bit in a probability garbles the rest of the image. Switch to ${h.backend} to decode it.`,
+      );
+  }
+  const per = cfg.height * cfg.width * cfg.channels;
+  let decoders: RansDecoder[];
+  try {
+    decoders = parsed.map((p) => new RansDecoder(p.payload));
+  } catch (e) {
+    throw ransToCodec(e);
+  }
+  const out = parsed.map(() => new Uint8Array(per));
+  const k = categories(cfg);
+  try {
+    await codingPass(cm.model, files.length, options, (b, at, cum) => {
+      const d = decoders[b]!;
+      const v = findSymbol(cum, k, d.slot());
+      d.consume(cum[v]!, cum[v + 1]! - cum[v]!);
+      out[b]![at] = v;
+      return v;
+    });
+    for (const d of decoders) d.finish();
+  } catch (e) {
+    throw ransToCodec(e);
+  }
+  return parsed.map(({ header }, b) => {
+    if (crc32(out[b]!) !== header.pixelCrc)
+      throw new CodecError(
+        'checksum',
+        `Decoding failed: the decoded pixels do not match the checksum recorded in the file` +
+          (header.backend !== backend ? ` (it was encoded on ${header.backend}, decoded on ${backend}: decode it on ${header.backend})` : ' (the file or this program is damaged)'),
+      );
+    return { image: out[b]!, header };
+  });
+}
+
+function ransToCodec(e: unknown): unknown {
+  if (e instanceof RansError)
+    return new CodecError(e.kind, `The file is ${e.kind === 'truncated' ? 'truncated' : 'corrupt'}: ${e.message}`);
+  return e;
+}
+
+function checkImage(cfg: ModelConfig, image: Uint8Array, prefix: string): void {
+  const per = cfg.height * cfg.width * cfg.channels;
+  if (image.length !== per)
+    throw new CodecError('shape', `${prefix}the model codes ${cfg.width}×${cfg.height}×${cfg.channels} images (${per} values), got ${image.length} values`);
+  if (cfg.output === 'binary')
+    for (let i = 0; i < per; i++)
+      if (image[i]! > 1) throw new CodecError('input', `${prefix}a binary model codes values 0 and 1 only; sub-pixel ${i} is ${image[i]}`);
+}
+
+/**
+ * The loop both directions share. For every sub-pixel `at` in raster × RGB order: the logits from the
+ * cached provider given the sub-pixels coded so far, the quantised table of each image's sub-pixel, then
+ * `visit` returns the value to write into the buffer (encoder: the true one; decoder: the decoded one).
+ */
+async function codingPass(
+  model: PixelModel,
+  batch: number,
+  options: CodingOptions,
+  visit: (b: number, at: number, cum: Uint32Array, logits: Float32Array, offset: number, kLogits: number) => number,
+): Promise<void> {
+  const { height: H, width: W, channels: C } = model.config;
+  const k = categories(model.config);
+  const kLogits = k === 2 ? 1 : 256; // binary models give one logit per sub-pixel
+  const per = H * W * C;
+  const buffer = new Uint8Array(batch * per);
+  const cum = new Uint32Array(k + 1);
+  const scratch = new Float64Array(k);
+  const provider = cachedProvider(model, { count: batch, seed: 0 });
+  try {
+    let done = 0;
+    for (let row = 0; row < H; row++)
+      for (let col = 0; col < W; col++)
+        for (let c = 0; c < C; c++) {
+          if (options.signal?.aborted) throw new DOMException('Coding was cancelled', 'AbortError');
+          const at = (row * W + col) * C + c;
+          const logits = await provider.logitsAt(row, col, c, buffer);
+          for (let b = 0; b < batch; b++) {
+            quantize(logits, b * kLogits, k, cum, scratch);
+            buffer[b * per + at] = visit(b, at, cum, logits, b * kLogits, kLogits);
+          }
+          await options.onProgress?.(++done, per);
+        }
+  } finally {
+    provider.dispose();
+  }
+}
