@@ -39,6 +39,13 @@ export class Owned {
 
 /** y = a·w + bias, then an optional ReLU, as one fused op (one dispatch on GPU backends). */
 export function mm(a: tf.Tensor, w: tf.Tensor2D, bias?: tf.Tensor | null, relu = false): tf.Tensor2D {
+  if (bias && bias.rank > 1 && tf.getBackend() === 'wasm') {
+    // tfjs-wasm's fused product takes a rank-1 bias only: add a per-row bias [B, n] after the product.
+    return tf.tidy(() => {
+      const y = tf.add(tf.matMul(a as tf.Tensor2D, w), bias) as tf.Tensor2D;
+      return relu ? tf.relu(y) : y;
+    });
+  }
   return tf.fused.matMul({ a: a as tf.Tensor2D, b: w, bias: bias ?? undefined, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
 }
 
