@@ -25,7 +25,7 @@ import encodeWebp, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import { PNG } from 'pngjs';
 import { loadDataset } from '../src/core/data/dataset';
 
-interface Codec {
+export interface Codec {
   name: string;
   encode(rgba: Uint8ClampedArray, width: number, height: number): Promise<Uint8Array>;
   /** Decoded RGBA, to check the round trip. */
@@ -63,7 +63,7 @@ function fourCC(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(...bytes.subarray(at, at + 4));
 }
 
-const png: Codec = {
+export const png: Codec = {
   name: 'PNG (pngjs, deflate 9)',
   async encode(rgba, width, height) {
     const image = new PNG({ width, height });
@@ -80,7 +80,7 @@ const png: Codec = {
  * The @jsquash codecs fetch their .wasm by URL, which Node's fetch cannot do for files: compile it from
  * disk and hand it over. (Their typings omit this overload of `init`.)
  */
-async function webpCodec(): Promise<Codec> {
+export async function webpCodec(): Promise<Codec> {
   const compile = async (path: string) => WebAssembly.compile(await readFile(require.resolve(path)));
   type Init = (module: WebAssembly.Module) => Promise<unknown>;
   await (initWebpEncoder as unknown as Init)(await compile('@jsquash/webp/codec/enc/webp_enc_simd.wasm'));
@@ -104,7 +104,7 @@ async function webpCodec(): Promise<Codec> {
   };
 }
 
-function sameRgb(rgba: Uint8Array, original: Uint8ClampedArray): boolean {
+export function sameRgb(rgba: Uint8Array, original: Uint8ClampedArray): boolean {
   for (let i = 0; i < original.length; i++) if (i % 4 !== 3 && rgba[i] !== original[i]) return false;
   return true;
 }
@@ -148,4 +148,5 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ dataset: 'emoji32', split: 'test', images: n, dims, results }));
 }
 
-await main();
+// Run only as a script: scripts/bench-codec.ts imports the codecs above.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,168 @@
+/**
+ * The lossless codec against the model's NLL and against PNG and WebP lossless, on the same test images
+ * (npm run bench:codec).
+ *
+ *   tsx scripts/bench-codec.ts [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu]
+ *                              [--batch 8] [--single 2]
+ *
+ * Per model (public/models/<id>): every image of its dataset's test split (Emoji-32: the whole split;
+ * MNIST: the first 1,000 of the fixed binarisation), or the first --limit. Each image becomes its own
+ * .prnn file; files are encoded, then decoded, --batch at a time in lockstep (see src/core/codec/codec.ts,
+ * "Batching"), and every decoded image is compared with the original. The first --single files are then
+ * decoded again one at a time, as the command line does, to check that batching changed no bit.
+ *
+ * Figures: file bits/dim (whole files, header included), payload bits/dim (the coded data alone), the
+ * model's NLL in bits/dim (from the very logits the coder used), the overhead of each over the NLL,
+ * encode and decode milliseconds per image (wall time of the batched runs divided by the images), and
+ * PNG and WebP lossless (scripts/codec-baselines.ts: each image its own file) on the same images. MNIST's
+ * baselines compress the black-and-white image as 8-bit RGB (pngjs writes no 1-bit PNG).
+ * The last line of the output is one JSON object with every figure.
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { setupNodeBackend } from './lib/nodeBackend';
+
+const HELP = 'Usage: bench-codec [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu] [--batch 8] [--single 2]';
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'emoji32-pixelcnn,mnist-pixelcnn' },
+    limit: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    batch: { type: 'string', default: '8' },
+    single: { type: 'string', default: '2' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+function fail(msg: string): never {
+  console.error(`bench-codec: ${msg}\n${HELP}`);
+  process.exit(2);
+}
+const int = (v: string | undefined, name: string, min: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const limit = args.limit === undefined ? undefined : int(args.limit, 'limit', 1);
+const batch = int(args.batch, 'batch', 1);
+const single = int(args.single, 'single', 0);
+/** MNIST: the issue's 1,000 test images; Emoji-32: the whole test split. */
+const DEFAULT_COUNT: Record<string, number> = { mnist: 1000 };
+
+const backend = await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
+const { loadModel } = await import('../src/core/io/artifacts');
+const { codecModel, decodeImages, encodeImages } = await import('../src/core/codec/index');
+const { fileHandler } = await import('./lib/fileIO');
+const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
+const { png, sameRgb, webpCodec } = await import('./codec-baselines');
+const webp = await webpCodec();
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+const results: Record<string, unknown>[] = [];
+for (const id of args.models!.split(',').filter(Boolean)) {
+  // 1. Model and images.
+  const dir = path.join('public', 'models', id);
+  const { model, card } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
+  const cfg = model.config;
+  const dataName = (card as { dataset?: { name?: string } }).dataset?.name ?? (cfg.output === 'binary' ? 'mnist' : 'emoji32');
+  const dataset = await loadDatasetFromDisk(dataName, ['test']);
+  const all = cfg.output === 'binary' ? dataset.fixedBinary('test') : dataset.images('test');
+  if (!all) fail(`${dataName}: the test split has no fixed binarisation`);
+  const per = cfg.height * cfg.width * cfg.channels;
+  const n = Math.min(dataset.count('test'), limit ?? DEFAULT_COUNT[dataName] ?? Infinity);
+  const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
+  const cm = await codecModel(model, id);
+  log(`${id}: ${n} ${dataName} test images of ${cfg.width}×${cfg.height}×${cfg.channels}, batches of ${batch}, ${backend}`);
+
+  // 2. Encode, then decode, batch by batch.
+  const files: Uint8Array[] = [];
+  let nllBits = 0;
+  let payloadBytes = 0;
+  let t = performance.now();
+  for (let i = 0; i < n; i += batch) {
+    for (const r of await encodeImages(cm, images.slice(i, i + batch))) {
+      files.push(r.file);
+      nllBits += r.nllBits;
+      payloadBytes += r.payloadBytes;
+    }
+    log(`  encoded ${files.length}/${n}`);
+  }
+  const encodeMs = performance.now() - t;
+  let exact = true;
+  t = performance.now();
+  for (let i = 0; i < n; i += batch) {
+    const decoded = await decodeImages(cm, files.slice(i, i + batch));
+    decoded.forEach((d, k) => (exact &&= d.image.every((v, j) => v === images[i + k]![j])));
+    log(`  decoded ${Math.min(n, i + batch)}/${n}${exact ? '' : ' (MISMATCH)'}`);
+  }
+  const decodeMs = performance.now() - t;
+  // 3. One at a time, as the command line decodes: the batch must not have changed a bit.
+  let singleExact = true;
+  let singleMs = 0;
+  const m = Math.min(single, n);
+  for (let i = 0; i < m; i++) {
+    const t1 = performance.now();
+    const [d] = await decodeImages(cm, [files[i]!]);
+    singleMs += performance.now() - t1;
+    singleExact &&= d!.image.every((v, j) => v === images[i]![j]);
+  }
+
+  // 4. PNG and WebP lossless on the same images.
+  const baselines: Record<string, { fileBitsPerDim: number; bytesPerImage: number }> = {};
+  for (const codec of [png, webp]) {
+    let bytes = 0;
+    for (const img of images) {
+      const rgba = new Uint8ClampedArray(cfg.height * cfg.width * 4).fill(255);
+      for (let p = 0; p < cfg.height * cfg.width; p++)
+        if (cfg.channels === 3) rgba.set(img.subarray(p * 3, p * 3 + 3), p * 4);
+        else rgba.fill(img[p]! * (cfg.output === 'binary' ? 255 : 1), p * 4, p * 4 + 3);
+      const coded = await codec.encode(rgba, cfg.width, cfg.height);
+      if (!sameRgb(await codec.decode(coded), rgba)) fail(`${codec.name} did not round-trip`);
+      bytes += coded.length;
+    }
+    baselines[codec.name.startsWith('PNG') ? 'png' : 'webp'] = { fileBitsPerDim: (8 * bytes) / (n * per), bytesPerImage: bytes / n };
+  }
+
+  const dims = n * per;
+  const fileBytes = files.reduce((s, f) => s + f.length, 0);
+  const r = {
+    model: id,
+    dataset: dataName,
+    split: 'test',
+    images: n,
+    dims,
+    fileBitsPerDim: (8 * fileBytes) / dims,
+    payloadBitsPerDim: (8 * payloadBytes) / dims,
+    nllBitsPerDim: nllBits / dims,
+    overheadPct: (100 * (8 * fileBytes - nllBits)) / nllBits,
+    payloadOverheadPct: (100 * (8 * payloadBytes - nllBits)) / nllBits,
+    bytesPerImage: fileBytes / n,
+    encodeMsPerImage: encodeMs / n,
+    decodeMsPerImage: decodeMs / n,
+    batch,
+    roundTripExact: exact,
+    singleDecodes: m,
+    singleDecodeExact: singleExact,
+    singleDecodeMsPerImage: m ? singleMs / m : null,
+    png: baselines.png,
+    webp: baselines.webp,
+    fileToWebp: (8 * fileBytes) / dims / baselines.webp!.fileBitsPerDim,
+  };
+  results.push(r);
+  const f3 = (x: number) => x.toFixed(3);
+  console.log(
+    `${id} (${n} ${dataName} test images, ${backend}): file ${f3(r.fileBitsPerDim)} bits/dim, payload ${f3(r.payloadBitsPerDim)}, model NLL ${f3(r.nllBitsPerDim)} ` +
+      `(overhead ${r.overheadPct.toFixed(2)}% file, ${r.payloadOverheadPct.toFixed(2)}% payload); PNG ${f3(r.png!.fileBitsPerDim)}, WebP lossless ${f3(r.webp!.fileBitsPerDim)} ` +
+      `(file/WebP ${r.fileToWebp.toFixed(3)}); encode ${r.encodeMsPerImage.toFixed(0)} ms/image, decode ${r.decodeMsPerImage.toFixed(0)} ms/image (batch ${batch}), ` +
+      `${m ? `decode alone ${r.singleDecodeMsPerImage!.toFixed(0)} ms/image; ` : ''}round trip ${exact && singleExact ? 'exact' : 'NOT EXACT'}`,
+  );
+  model.dispose();
+}
+console.log(JSON.stringify({ backend, results, hardware: await hardwareInfo() }));
+process.exit(results.every((r) => r.roundTripExact && r.singleDecodeExact) ? 0 : 1);
