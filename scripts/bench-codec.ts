@@ -4,6 +4,7 @@
  *
  *   tsx scripts/bench-codec.ts [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu]
  *                              [--batch 8] [--single 2]
+ *   tsx scripts/bench-codec.ts --cross cpu,wasm[,webgpu] [--models …] [--limit 2]
  *
  * Per model (public/models/<id>): every image of its dataset's test split (Emoji-32: the whole split;
  * MNIST: the first 1,000 of the fixed binarisation), or the first --limit. Each image becomes its own
@@ -16,6 +17,13 @@
  * encode and decode milliseconds per image (wall time of the batched runs divided by the images), and
  * PNG and WebP lossless (scripts/codec-baselines.ts: each image its own file) on the same images. MNIST's
  * baselines compress the black-and-white image as 8-bit RGB (pngjs writes no 1-bit PNG).
+ *
+ * --cross measures portability instead: the first --limit (default 2) images of each model are encoded one
+ * at a time on every listed backend, and every file is decoded on every other backend with the backend
+ * check switched off: each pair either restores the image exactly or ends in a pixel-checksum failure
+ * (never a wrong image). It also prints how many of the model's logits on the first image are bit-equal
+ * between backends (full forward pass). WebGPU in Node needs Dawn's Vulkan: on a machine without GPU,
+ * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow: use --limit 1).
  * The last line of the output is one JSON object with every figure.
  */
 import * as path from 'node:path';
@@ -30,6 +38,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     batch: { type: 'string', default: '8' },
     single: { type: 'string', default: '2' },
+    cross: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -52,17 +61,97 @@ const single = int(args.single, 'single', 0);
 /** MNIST: the issue's 1,000 test images; Emoji-32: the whole test split. */
 const DEFAULT_COUNT: Record<string, number> = { mnist: 1000 };
 
-const backend = await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
+const crossBackends = args.cross?.split(',').filter(Boolean) ?? [];
+// webgpu first: navigator.gpu must exist before its backend is imported (scripts/lib/nodeBackend.ts)
+for (const b of [...crossBackends].sort((a, b) => Number(b === 'webgpu') - Number(a === 'webgpu'))) await setupNodeBackend(b).catch((e: Error) => fail(e.message));
+const backend = crossBackends.length ? crossBackends[0]! : await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
 const { loadModel } = await import('../src/core/io/artifacts');
 const { codecModel, decodeImages, encodeImages } = await import('../src/core/codec/index');
 const { fileHandler } = await import('./lib/fileIO');
 const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
 const { png, sameRgb, webpCodec } = await import('./codec-baselines');
-const webp = await webpCodec();
+const tf = await import('@tensorflow/tfjs');
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
+
+if (crossBackends.length) {
+  if (crossBackends.length < 2) fail('--cross needs two backends or more, e.g. --cross cpu,wasm');
+  const { CodecError, encodeImage, decodeImage } = await import('../src/core/codec/index');
+  const { readFile } = await import('../src/core/codec/format');
+  const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const report: Record<string, unknown>[] = [];
+  for (const id of args.models!.split(',').filter(Boolean)) {
+    const dir = path.join('public', 'models', id);
+    await tf.setBackend(crossBackends[0]!);
+    const { model, card } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
+    const cfg = model.config;
+    const dataName = (card as { dataset?: { name?: string } }).dataset?.name ?? (cfg.output === 'binary' ? 'mnist' : 'emoji32');
+    const dataset = await loadDatasetFromDisk(dataName, ['test']);
+    const all = cfg.output === 'binary' ? dataset.fixedBinary('test')! : dataset.images('test');
+    const per = cfg.height * cfg.width * cfg.channels;
+    const n = Math.min(dataset.count('test'), limit ?? 2);
+    const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
+    const cm = await codecModel(model, id);
+    // 1. Logits of the first image on every backend: how many are bit-equal to the first backend's.
+    const logits: Record<string, Float32Array> = {};
+    for (const b of crossBackends) {
+      await tf.setBackend(b);
+      const l = tf.tidy(() => model.logits(tf.tensor4d(images[0]!, [1, cfg.height, cfg.width, cfg.channels], 'float32')));
+      logits[b] = (await l.data()) as Float32Array;
+      l.dispose();
+    }
+    const ref = logits[crossBackends[0]!]!;
+    const logitsEqual = Object.fromEntries(
+      crossBackends.slice(1).map((b) => {
+        const o = logits[b]!;
+        let same = 0;
+        let maxDiff = 0;
+        for (let i = 0; i < ref.length; i++) {
+          if (o[i] === ref[i]) same++;
+          maxDiff = Math.max(maxDiff, Math.abs(o[i]! - ref[i]!));
+        }
+        return [`${crossBackends[0]}-${b}`, { bitEqualFraction: same / ref.length, maxAbsDiff: maxDiff }];
+      }),
+    );
+    // 2. Encode on each backend, decode on each other.
+    const files: Record<string, Uint8Array[]> = {};
+    for (const b of crossBackends) {
+      await tf.setBackend(b);
+      files[b] = [];
+      for (const img of images) files[b]!.push((await encodeImage(cm, img)).file);
+      log(`${id}: encoded ${n} on ${b}`);
+    }
+    const pairs: Record<string, Record<string, number>> = {};
+    for (const e of crossBackends)
+      for (const d of crossBackends) {
+        await tf.setBackend(d);
+        const tally: Record<string, number> = { exact: 0, wrong: 0 };
+        for (let i = 0; i < n; i++) {
+          try {
+            const out = await decodeImage(cm, files[e]![i]!, { allowOtherBackend: true });
+            tally[out.image.every((v, j) => v === images[i]![j]) ? 'exact' : 'wrong']!++;
+          } catch (err) {
+            if (!(err instanceof CodecError)) throw err;
+            tally[err.kind] = (tally[err.kind] ?? 0) + 1;
+          }
+        }
+        pairs[`${e}->${d}`] = tally;
+        log(`${id}: made on ${e}, decoded on ${d}: ${JSON.stringify(tally)}`);
+      }
+    // Same payload = the encoders computed the same tables on every sub-pixel.
+    const samePayloads = Object.fromEntries(
+      crossBackends.slice(1).map((b) => [`${crossBackends[0]}=${b}`, files[b]!.filter((f, i) => equalBytes(readFile(f).payload, readFile(files[crossBackends[0]!]![i]!).payload)).length]),
+    );
+    report.push({ model: id, images: n, logitsEqual, identicalPayloads: samePayloads, pairs });
+    console.log(`${id}: ${JSON.stringify({ logitsEqual, pairs })}`);
+    model.dispose();
+  }
+  console.log(JSON.stringify({ cross: crossBackends, results: report, hardware: await hardwareInfo() }));
+  process.exit(0);
+}
+const webp = await webpCodec();
 
 const results: Record<string, unknown>[] = [];
 for (const id of args.models!.split(',').filter(Boolean)) {

@@ -150,6 +150,14 @@ describe('codec', () => {
     await codecError(() => decodeImage(cm, forged), 'checksum', /do not match the checksum/);
   });
 
+  it('reports coded data that does not fit the probabilities (valid file CRC) as a checksum failure', async () => {
+    const enc = await encodeImage(cm, image);
+    const payload = file.slice(file.length - 4 - enc.payloadBytes, file.length - 4);
+    payload[Math.floor(payload.length / 2)]! ^= 0x55;
+    const forged = (await import('../../src/core/codec/format')).writeFile(enc.header, payload);
+    await codecError(() => decodeImage(cm, forged), 'checksum', /Decoding failed/);
+  });
+
   it('refuses a file made on another backend family, naming it', async () => {
     const enc = await encodeImage(cm, image);
     const payload = file.subarray(file.length - 4 - enc.payloadBytes, file.length - 4);
@@ -184,5 +192,38 @@ describe('codec', () => {
         }),
       ).rejects.toThrow(/cancelled/);
     });
+  });
+});
+
+describe('codec across backends', () => {
+  it('a file made on cpu and forced through wasm decodes exactly or fails its checksum, never a wrong image', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const home = tf.getBackend();
+    const model = createModel(tinyConfig('rowlstm', 3, { seed: 5 }));
+    try {
+      const cm = await codecModel(model, 'tiny-cross');
+      const images = [...(await samples(model, 2, 8)), ...noise(model, 2, 9)];
+      const files = [];
+      for (const img of images) files.push((await encodeImage(cm, img)).file);
+      await tf.setBackend(home === 'wasm' ? 'cpu' : 'wasm');
+      const outcomes: string[] = [];
+      for (let i = 0; i < files.length; i++) {
+        await codecError(() => decodeImage(cm, files[i]!), 'backend', /Switch to/);
+        try {
+          const d = await decodeImage(cm, files[i]!, { allowOtherBackend: true });
+          expect([...d.image]).toEqual([...images[i]!]);
+          outcomes.push('exact');
+        } catch (e) {
+          expect(e).toBeInstanceOf(CodecError);
+          expect((e as CodecError).kind).toBe('checksum');
+          expect((e as Error).message).toMatch(new RegExp(`decode it on ${home}`));
+          outcomes.push('checksum');
+        }
+      }
+      console.log(`made on ${home}, decoded on ${tf.getBackend()}: ${outcomes.join(', ')}`);
+    } finally {
+      await tf.setBackend(home);
+      model.dispose();
+    }
   });
 });

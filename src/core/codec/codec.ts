@@ -160,41 +160,42 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
       );
   }
   const per = cfg.height * cfg.width * cfg.channels;
-  let decoders: RansDecoder[];
-  try {
-    decoders = parsed.map((p) => new RansDecoder(p.payload));
-  } catch (e) {
-    throw ransToCodec(e);
-  }
+  // The file's CRC held, so the coded data is as the encoder wrote it: from here on, any failure means
+  // this decoder's probabilities differ from the encoder's (another backend), reported as a checksum failure.
+  const mismatch = (h: PrnnHeader, what: string) =>
+    new CodecError(
+      'checksum',
+      `Decoding failed: ${what}, so the probabilities computed here differ from the encoder's` +
+        (h.backend !== backend ? ` (it was encoded on ${h.backend}, decoded on ${backend}: decode it on ${h.backend})` : ' (same backend: a bug, or a different build of it)'),
+    );
+  const decoders = parsed.map((p) => {
+    try {
+      return new RansDecoder(p.payload);
+    } catch (e) {
+      throw e instanceof RansError ? new CodecError('corrupt', `The file is corrupt: ${e.message}`) : e;
+    }
+  });
   const out = parsed.map(() => new Uint8Array(per));
   const k = categories(cfg);
+  let b = 0;
   try {
-    await codingPass(cm.model, files.length, options, (b, at, cum) => {
-      const d = decoders[b]!;
+    await codingPass(cm.model, files.length, options, (bb, at, cum) => {
+      b = bb;
+      const d = decoders[bb]!;
       const v = findSymbol(cum, k, d.slot());
       d.consume(cum[v]!, cum[v + 1]! - cum[v]!);
-      out[b]![at] = v;
+      out[bb]![at] = v;
       return v;
     });
-    for (const d of decoders) d.finish();
+    for (b = 0; b < decoders.length; b++) decoders[b]!.finish();
   } catch (e) {
-    throw ransToCodec(e);
+    if (e instanceof RansError) throw mismatch(parsed[b]!.header, `the coded data did not fit (${e.message})`);
+    throw e;
   }
-  return parsed.map(({ header }, b) => {
-    if (crc32(out[b]!) !== header.pixelCrc)
-      throw new CodecError(
-        'checksum',
-        `Decoding failed: the decoded pixels do not match the checksum recorded in the file` +
-          (header.backend !== backend ? ` (it was encoded on ${header.backend}, decoded on ${backend}: decode it on ${header.backend})` : ' (the file or this program is damaged)'),
-      );
-    return { image: out[b]!, header };
+  return parsed.map(({ header }, i) => {
+    if (crc32(out[i]!) !== header.pixelCrc) throw mismatch(header, 'the decoded pixels do not match the checksum recorded in the file');
+    return { image: out[i]!, header };
   });
-}
-
-function ransToCodec(e: unknown): unknown {
-  if (e instanceof RansError)
-    return new CodecError(e.kind, `The file is ${e.kind === 'truncated' ? 'truncated' : 'corrupt'}: ${e.message}`);
-  return e;
 }
 
 function checkImage(cfg: ModelConfig, image: Uint8Array, prefix: string): void {
