@@ -71,6 +71,8 @@ const { fileHandler } = await import('./lib/fileIO');
 const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
 const { png, sameRgb, webpCodec } = await import('./codec-baselines');
 const tf = await import('@tensorflow/tfjs');
+type PixelModel = import('../src/core/models/pixelModel').PixelModel;
+type CodecModel = import('../src/core/codec/index').CodecModel;
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
@@ -83,22 +85,29 @@ if (crossBackends.length) {
   const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
   const report: Record<string, unknown>[] = [];
   for (const id of args.models!.split(',').filter(Boolean)) {
+    // A copy of the model per backend: tfjs would otherwise move the weights between backends, and
+    // reading WebGPU tensors synchronously (as that move does) is impossible in Node.
     const dir = path.join('public', 'models', id);
-    await tf.setBackend(crossBackends[0]!);
-    const { model, card } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
+    const models: Record<string, PixelModel> = {};
+    const cms: Record<string, CodecModel> = {};
+    for (const b of crossBackends) {
+      await tf.setBackend(b);
+      models[b] = (await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message))).model;
+      cms[b] = await codecModel(models[b]!, id);
+    }
+    const model = models[crossBackends[0]!]!;
     const cfg = model.config;
-    const dataName = (card as { dataset?: { name?: string } }).dataset?.name ?? (cfg.output === 'binary' ? 'mnist' : 'emoji32');
+    const dataName = cfg.output === 'binary' ? 'mnist' : 'emoji32';
     const dataset = await loadDatasetFromDisk(dataName, ['test']);
     const all = cfg.output === 'binary' ? dataset.fixedBinary('test')! : dataset.images('test');
     const per = cfg.height * cfg.width * cfg.channels;
     const n = Math.min(dataset.count('test'), limit ?? 2);
     const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
-    const cm = await codecModel(model, id);
     // 1. Logits of the first image on every backend: how many are bit-equal to the first backend's.
     const logits: Record<string, Float32Array> = {};
     for (const b of crossBackends) {
       await tf.setBackend(b);
-      const l = tf.tidy(() => model.logits(tf.tensor4d(images[0]!, [1, cfg.height, cfg.width, cfg.channels], 'float32')));
+      const l = tf.tidy(() => models[b]!.logits(tf.tensor4d(images[0]!, [1, cfg.height, cfg.width, cfg.channels], 'float32')));
       logits[b] = (await l.data()) as Float32Array;
       l.dispose();
     }
@@ -120,7 +129,7 @@ if (crossBackends.length) {
     for (const b of crossBackends) {
       await tf.setBackend(b);
       files[b] = [];
-      for (const img of images) files[b]!.push((await encodeImage(cm, img)).file);
+      for (const img of images) files[b]!.push((await encodeImage(cms[b]!, img)).file);
       log(`${id}: encoded ${n} on ${b}`);
     }
     const pairs: Record<string, Record<string, number>> = {};
@@ -130,7 +139,7 @@ if (crossBackends.length) {
         const tally: Record<string, number> = { exact: 0, wrong: 0 };
         for (let i = 0; i < n; i++) {
           try {
-            const out = await decodeImage(cm, files[e]![i]!, { allowOtherBackend: true });
+            const out = await decodeImage(cms[d]!, files[e]![i]!, { allowOtherBackend: true });
             tally[out.image.every((v, j) => v === images[i]![j]) ? 'exact' : 'wrong']!++;
           } catch (err) {
             if (!(err instanceof CodecError)) throw err;
@@ -146,7 +155,10 @@ if (crossBackends.length) {
     );
     report.push({ model: id, images: n, logitsEqual, identicalPayloads: samePayloads, pairs });
     console.log(`${id}: ${JSON.stringify({ logitsEqual, pairs })}`);
-    model.dispose();
+    for (const b of crossBackends) {
+      await tf.setBackend(b);
+      models[b]!.dispose();
+    }
   }
   console.log(JSON.stringify({ cross: crossBackends, results: report, hardware: await hardwareInfo() }));
   process.exit(0);

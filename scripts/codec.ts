@@ -8,7 +8,8 @@
  * --model takes a shipped model's id (public/models/<id>/) or a folder holding model.json + weights.bin
  * (its folder name is then the id written in the file). Decoding finds the model from the file's id when
  * --model is not given, and runs on the backend the file was made on unless --backend says otherwise
- * (files decode only on the backend family that made them: see README, "Lossless compression").
+ * (files decode only on the backend family that made them: see README, "Lossless compression"). Encoding
+ * runs on wasm unless --backend says otherwise: the fastest CPU backend here.
  *
  * The image must have the model's size (e.g. 32×32 for Emoji-32, 28×28 for MNIST): nothing is resized, since
  * the file must restore exactly this PNG's pixels. RGB models take opaque PNGs; binary models take
@@ -85,7 +86,7 @@ if (command === 'info') {
 // 1. The backend: for decoding, the file's own unless told otherwise.
 const fileBytes = command === 'decode' ? await readBytes(input!) : null;
 const fileHeader = fileBytes ? header(fileBytes, input!) : null;
-const backend = await setupNodeBackend(args.backend ?? fileHeader?.backend ?? 'cpu').catch((e: Error) => fail(e.message));
+const backend = await setupNodeBackend(args.backend ?? fileHeader?.backend ?? 'wasm').catch((e: Error) => fail(e.message));
 
 // 2. The model.
 const spec = args.model ?? fileHeader?.modelId ?? fail('encode needs --model <id | model dir>');

@@ -203,7 +203,7 @@ describe('codec across backends', () => {
     try {
       const cm = await codecModel(model, 'tiny-cross');
       const images = [...(await samples(model, 2, 8)), ...noise(model, 2, 9)];
-      const files = [];
+      const files: Uint8Array[] = [];
       for (const img of images) files.push((await encodeImage(cm, img)).file);
       await tf.setBackend(home === 'wasm' ? 'cpu' : 'wasm');
       const outcomes: string[] = [];
