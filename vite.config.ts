@@ -53,13 +53,26 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+const NO_COMPRESS = { compress: false, mangle: true };
+
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy(), e2eModels(process.env.PIXELRNN_E2E_MODELS)],
   // Relative base: the built app works from any folder of a static server.
   base: './',
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // No compression in the workers: tfjs-wasm hands its threaded module to each wasm thread as source text
+    // (Function.toString), and the compressor turns its `typeof _scriptDir !== "undefined"` guard into a bare
+    // reference, which throws "is not defined" in those threads. Identifiers are still mangled.
+    rolldownOptions: { output: { minify: NO_COMPRESS } },
+  },
   // Two pages: the app, and the sampling benchmark (bench.html) that reports npm run bench:sample's figures.
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000, rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } } },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  // The bench page runs tfjs-wasm on its main thread: the same minification as the workers (see above).
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000, rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' }, output: { minify: NO_COMPRESS } } },
+  // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so tfjs-wasm runs threads. A
+  // static host must send the same two headers with every file (README, "Speed in the browser").
+  server: { host: '127.0.0.1', headers: ISOLATION },
+  preview: { host: '127.0.0.1', headers: ISOLATION },
 });

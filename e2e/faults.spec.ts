@@ -15,7 +15,7 @@ test('a crashed sampling worker shows an error and can be restarted', async ({ p
 });
 
 test('a lost GPU device shows an error and the backend can be restarted', async ({ page }) => {
-  await open(page, { model: 'test-mnist-pixelcnn', seed: 1, count: 1, autostart: 0 });
+  await open(page, { model: 'test-mnist-pixelcnn', seed: 1, count: 1, autostart: 0, backend: 'webgpu' });
   await waitModel(page);
   await page.evaluate(() => window.__pixelrnn!.loseDevice('sampler'));
   await expect(page.getByTestId('fault-sampler')).toContainText('The GPU device was lost');

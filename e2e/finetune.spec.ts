@@ -32,7 +32,8 @@ test('each bad upload gets its message naming the file; good files of the same u
 
 test('fine-tuning: the loss falls, pause → resume continues the same run, and after a reload the model is listed and samples', async ({ page }) => {
   test.setTimeout(180_000);
-  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
+  // Trained on WebGPU (forced): that path end to end, and steps slow enough (SwiftShader) to pause mid-run.
+  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0, backend: 'webgpu' });
   await waitModel(page, 'test-mnist-pixelcnn');
   await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3, 4, 5].map((k) => file(`bar-${k}.png`, bar(k % 3))));
   await expect(page.getByTestId('uploads')).toHaveAttribute('data-count', '6');
@@ -44,8 +45,10 @@ test('fine-tuning: the loss falls, pause → resume continues the same run, and 
 
   // Pause part-way: the worker confirms after the step in flight, and no step runs while paused.
   await expect.poll(async () => Number(await stats.getAttribute('data-step')), { timeout: 90_000 }).toBeGreaterThanOrEqual(4);
+  const clicked = Date.now();
   await page.getByTestId('pause').click();
-  await expect(page.getByTestId('finetune-message')).toContainText(/Paused after step \d+\./);
+  await expect(page.getByTestId('finetune-message')).toContainText(/Paused after step \d+\./, { timeout: 2000 });
+  expect(Date.now() - clicked).toBeLessThan(2000);
   const pausedAt = Number((await page.getByTestId('finetune-message').textContent())!.match(/step (\d+)/)![1]);
   expect(pausedAt).toBeLessThan(30);
   await expect(stats).toHaveAttribute('data-status', 'paused');
@@ -85,4 +88,27 @@ test('fine-tuning: the loss falls, pause → resume continues the same run, and 
   // A shipped MNIST PixelCNN (the e2e fixture, or a real one when public/models has it), not the local one.
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-model', /^(?!local:).*pixelcnn$/);
   await waitModel(page);
+});
+
+test('Stop takes effect within 2 s: no step runs after it, and what was trained is saved', async ({ page }) => {
+  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
+  await waitModel(page, 'test-mnist-pixelcnn');
+  await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3, 4].map((k) => file(`bar-${k}.png`, bar(k % 3))));
+  await page.getByTestId('ft-name').fill('e2e-stopped');
+  await page.getByTestId('ft-steps').fill('100000');
+  await page.getByTestId('train').click();
+  const stats = page.getByTestId('train-stats');
+  await expect.poll(async () => Number(await stats.getAttribute('data-step')), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+  // The worker names the training backend it chose (measured, on this machine a CPU path).
+  await expect(page.getByTestId('train-backend')).toHaveAttribute('data-backend', /wasm|cpu/);
+
+  const clicked = Date.now();
+  await page.getByTestId('stop-training').click();
+  await expect(page.getByTestId('finetune-message')).toContainText(/Stopped after step \d+/, { timeout: 2000 });
+  expect(Date.now() - clicked).toBeLessThan(2000);
+  const stoppedAt = Number((await page.getByTestId('finetune-message').textContent())!.match(/step (\d+)/)![1]);
+  await expect(stats).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  await expect(stats).toHaveAttribute('data-step', String(stoppedAt));
+  await expect(page.getByTestId('saved-step')).toContainText(`saved at step ${stoppedAt}`);
 });

@@ -1,8 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { open, samplePixels, waitModel } from './helpers';
 
-test('reports WebGPU as the active backend', async ({ page }) => {
-  await open(page, { model: 'test-mnist-pixelcnn', autostart: 0 });
+test('?backend=webgpu runs WebGPU (SwiftShader here) and the badge says so', async ({ page }) => {
+  await open(page, { model: 'test-mnist-pixelcnn', autostart: 0, backend: 'webgpu' });
+  await waitModel(page, 'test-mnist-pixelcnn');
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('backend-reason')).toContainText('WebGPU');
@@ -29,7 +30,8 @@ test('samples non-blank images; the same seed repeats exactly, another seed diff
 });
 
 test('RGB sampling: progress, stop, and the pixel inspector shows three distributions that sum to 1', async ({ page }) => {
-  await open(page, { model: 'test-emoji-pixelcnn', seed: 5, count: 2 });
+  // On WebGPU (forced): the backend a GPU machine would choose, end to end.
+  await open(page, { model: 'test-emoji-pixelcnn', seed: 5, count: 2, backend: 'webgpu' });
   await waitModel(page, 'test-emoji-pixelcnn');
   await expect(page.getByTestId('progress')).toBeVisible();
   const px = await samplePixels(page);

@@ -1,26 +1,64 @@
-import { label } from '../gpu/names';
+import { figure } from '../gpu/choice';
+import { label, type BackendChoice } from '../gpu/names';
 import { useApp } from '../store/store';
 
-/** Which tfjs backend computes, and why (WebGPU → WebGL → CPU). */
+const HOW: Record<BackendChoice['how'], string> = {
+  measured: 'measured just now',
+  cached: 'measured earlier on this device',
+  forced: 'forced by the URL',
+  default: 'not measured',
+};
+
+/** Which tfjs backend samples, why, and the figures measured for each backend of this browser. */
 export function BackendBadge() {
   const backend = useApp((s) => s.backend);
-  if (backend.status === 'starting') return <span className="badge" data-testid="backend-badge" data-backend="">Starting the GPU…</span>;
-  if (backend.status === 'failed' || !backend.info)
-    return (
-      <span className="badge bad" data-testid="backend-badge" data-backend="none" title={backend.error ?? ''}>
-        No backend
-      </span>
-    );
-  const { info } = backend;
-  const kind = info.name === 'webgpu' ? (info.software ? 'warn' : 'good') : 'warn';
-  return (
-    <span className={`badge ${kind}`} data-testid="backend-badge" data-backend={info.name}>
-      <strong>{label(info.name)}</strong>
-      {info.software && info.name === 'webgpu' ? ' (software)' : ''}
-      <span className="why" data-testid="backend-reason">
-        {info.reason}
-        {info.skipped.length > 0 && info.name === 'webgpu' ? '' : ''}
-      </span>
+  const note = useApp((s) => (s.model.status === 'loading' ? s.model.note : null));
+  const problem = backend.urlProblem ?? backend.sampling?.problem ?? null;
+  const warning = problem && (
+    <span className="problem" data-testid="backend-problem">
+      {problem}
     </span>
+  );
+  if (backend.status === 'failed')
+    return (
+      <div className="badge bad" data-testid="backend-badge" data-backend="none">
+        <strong>No backend</strong>
+        <span className="why">{backend.error}</span>
+        {warning}
+      </div>
+    );
+  const choice = backend.sampling;
+  if (backend.status === 'starting' || !choice)
+    return (
+      <div className="badge" data-testid="backend-badge" data-backend="">
+        <strong>{backend.status === 'starting' ? 'Starting…' : 'Choosing a backend…'}</strong>
+        {note && <span className="why">{note}</span>}
+        {warning}
+      </div>
+    );
+  const gpu = choice.name === 'webgpu' || choice.name === 'webgl';
+  return (
+    <div className={`badge ${choice.how === 'default' ? 'warn' : 'good'}`} data-testid="backend-badge" data-backend={choice.name} data-how={choice.how}>
+      <strong>
+        Sampling on {label(choice.name)}
+        {gpu ? '' : ' (CPU)'}
+      </strong>
+      <span className="why" data-testid="backend-reason">
+        {choice.reason} <small>({HOW[choice.how]})</small>
+      </span>
+      {warning}
+      {choice.measurements.length > 0 && (
+        <details>
+          <summary>Every backend here</summary>
+          <ul className="figures" data-testid="backend-figures">
+            {choice.measurements.map((m) => (
+              <li key={m.name} data-backend={m.name} data-rate={m.rate ?? ''}>
+                <strong>{label(m.name)}</strong>: {m.rate !== null ? `${figure(m.rate, choice.job)} (${m.note})` : m.note}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
   );
 }

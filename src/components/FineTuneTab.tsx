@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { figure } from '../gpu/choice';
+import { label } from '../gpu/names';
 import { clampInt } from '../store/actions/app';
 import {
   addFiles,
@@ -31,7 +33,7 @@ export function FineTuneTab() {
   const [over, setOver] = useState(false);
   const config = model.config;
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
-  const busy = ft.status === 'running' || ft.status === 'paused';
+  const busy = ft.status === 'running' || ft.status === 'paused' || ft.status === 'stopping';
   const good = ft.uploads.filter((u) => u.ok);
   const bad = ft.uploads.filter((u) => !u.ok);
 
@@ -123,10 +125,10 @@ export function FineTuneTab() {
               </button>
             ) : (
               <>
-                <button onClick={() => void pauseTraining(ft.status === 'running')} data-testid="pause">
+                <button onClick={() => void pauseTraining(ft.status === 'running')} disabled={ft.status === 'stopping'} data-testid="pause">
                   {ft.status === 'paused' ? 'Resume' : 'Pause'}
                 </button>
-                <button onClick={stopTraining} data-testid="stop-training">
+                <button onClick={stopTraining} disabled={ft.status === 'stopping'} data-testid="stop-training">
                   Stop
                 </button>
               </>
@@ -163,7 +165,11 @@ export function FineTuneTab() {
               ETA <strong>{formatSeconds(ft.etaSeconds)}</strong>
             </span>
           )}
-          {trainerBackend && <span>on {trainerBackend.name}</span>}
+          {trainerBackend && (
+            <span data-testid="train-backend" data-backend={trainerBackend.name} title={trainerBackend.measurements.map((m) => `${label(m.name)}: ${m.rate ? figure(m.rate, 'training') : '—'} (${m.note})`).join('\n')}>
+              on <strong>{label(trainerBackend.name)}</strong>: {trainerBackend.reason}
+            </span>
+          )}
           {ft.savedStep !== null && <span data-testid="saved-step">saved at step {ft.savedStep}</span>}
         </div>
         <div className="charts">

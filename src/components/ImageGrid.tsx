@@ -6,6 +6,9 @@ export function shapeOf(config: ModelConfig): ImageShape {
   return { height: config.height, width: config.width, channels: config.channels, binary: config.output === 'binary' };
 }
 
+/** CSS pixels per image pixel of a sample, at least. */
+export const MIN_ZOOM = 3;
+
 interface Props {
   images: Uint8Array;
   count: number;
@@ -30,7 +33,9 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
   const shape = useMemo(() => shapeOf(config), [config]);
   const layout = useMemo(() => gridLayout(count, shape, maxCols), [count, shape, maxCols]);
   const frame = useRef(0);
-  const z = zoom ?? Math.max(2, Math.floor(360 / Math.max(layout.pxWidth, 1)));
+  // At least 3 CSS pixels per image pixel (a 32-pixel sample ≥ 96 CSS pixels wide: big enough to see), up to
+  // 8 for a single image, drawn pixelated (styles.css).
+  const z = zoom ?? Math.min(8, Math.max(MIN_ZOOM, Math.floor(720 / Math.max(layout.pxWidth, 1))));
 
   useEffect(() => {
     cancelAnimationFrame(frame.current);

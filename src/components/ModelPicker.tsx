@@ -1,4 +1,4 @@
-import { ARCHS, DATASETS, byDatasetArch } from '../store/registry';
+import { ARCHS, DATASETS, bestModel, byDatasetArch, type ModelEntry } from '../store/registry';
 import { selectModel, setArch, setDataset } from '../store/actions/app';
 import { useApp } from '../store/store';
 
@@ -13,6 +13,9 @@ export function ModelPicker() {
   const versions = byDatasetArch(registry.models, dataset, arch);
   const card = model.card as { testNll?: number; bitsPerDim?: number; testBitsPerDim?: number; steps?: number; note?: string };
   const bpd = card.bitsPerDim ?? card.testBitsPerDim;
+  const best = bestModel(registry.models, dataset);
+  const score = (m: ModelEntry | undefined) =>
+    m?.test ? (m.test.bitsPerDim !== null ? `${m.test.bitsPerDim.toFixed(3)} bits/dim` : `${m.test.nll!.toFixed(2)} nats`) : null;
 
   return (
     <section className="panel picker" aria-label="Model">
@@ -31,10 +34,22 @@ export function ModelPicker() {
           <span className="label">Model</span>
           <div className="seg" role="group" aria-label="Architecture">
             {ARCHS.map((a) => {
-              const has = byDatasetArch(registry.models, dataset, a.id).length > 0;
+              const versions = byDatasetArch(registry.models, dataset, a.id);
+              const shipped = versions.find((m) => m.kind === 'shipped');
+              const figure = score(shipped);
               return (
-                <button key={a.id} className={a.id === arch ? 'on' : ''} aria-pressed={a.id === arch} disabled={!has} title={a.blurb} data-testid={`arch-${a.id}`} onClick={() => setArch(a.id)}>
+                <button
+                  key={a.id}
+                  className={a.id === arch ? 'on' : ''}
+                  aria-pressed={a.id === arch}
+                  disabled={versions.length === 0}
+                  title={`${a.blurb}${figure ? `. Shipped model: ${figure} on the test set` : ''}`}
+                  data-testid={`arch-${a.id}`}
+                  data-best={shipped && shipped.id === best?.id ? '1' : '0'}
+                  onClick={() => setArch(a.id)}
+                >
                   {a.title}
+                  {shipped && shipped.id === best?.id && <small className="best"> ★ best</small>}
                 </button>
               );
             })}
@@ -45,7 +60,7 @@ export function ModelPicker() {
           <select value={modelId ?? ''} onChange={(e) => void selectModel(e.target.value)} data-testid="model-select">
             {versions.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.kind === 'shipped' ? `${m.title} (shipped)` : m.kind === 'local' ? `${m.title} (fine-tuned here)` : m.title}
+                {m.kind === 'shipped' ? `${m.title} (shipped${score(m) ? `, test ${score(m)}` : ''})` : m.kind === 'local' ? `${m.title} (fine-tuned here)` : m.title}
               </option>
             ))}
           </select>
@@ -55,6 +70,7 @@ export function ModelPicker() {
         {model.status === 'loading' && (
           <span>
             Loading the model… <progress value={model.progress} max={1} data-testid="model-progress" /> {Math.round(model.progress * 100)}%
+            {model.note && <span data-testid="model-note"> · {model.note}</span>}
           </span>
         )}
         {model.status === 'error' && <span className="error">{model.error}</span>}

@@ -17,6 +17,8 @@ export const DATASETS = [
   { id: 'emoji32', title: 'Emoji-32', blurb: 'emoji, 32 × 32, full colour (256 values per R, G, B)' },
 ] as const;
 export type DatasetId = (typeof DATASETS)[number]['id'];
+/** The page opens on this dataset's best model: colour images show what the models learned best. */
+export const DEFAULT_DATASET: DatasetId = 'emoji32';
 
 export const ARCHS: ReadonlyArray<{ id: Arch; title: string; blurb: string }> = [
   { id: 'pixelcnn', title: 'PixelCNN', blurb: 'masked convolutions: fast to train, sees a limited neighbourhood' },
@@ -31,6 +33,43 @@ export interface ModelEntry {
   title: string;
   kind: 'shipped' | 'local' | 'untrained';
   source: ModelSource;
+  /** Test figures of a shipped model, read from its card (model.json → userDefinedMetadata.card). */
+  test?: TestScore;
+}
+
+/** A model's test likelihood as its card states it: lower is better. */
+export interface TestScore {
+  bitsPerDim: number | null;
+  nll: number | null;
+}
+
+/** The test figures of a card, or null when it has none (untrained, fine-tuned, or an old card). */
+export function testScore(card: unknown): TestScore | null {
+  const c = card && typeof card === 'object' ? (card as Record<string, unknown>) : {};
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const bitsPerDim = num(c.testBitsPerDim);
+  const nll = num(c.testNll);
+  return bitsPerDim === null && nll === null ? null : { bitsPerDim, nll };
+}
+
+/** The card of a model.json document (its userDefinedMetadata.card). */
+export function cardOf(modelJson: unknown): unknown {
+  return (modelJson as { userDefinedMetadata?: { card?: unknown } } | null)?.userDefinedMetadata?.card ?? null;
+}
+
+/**
+ * The model a dataset opens on: the shipped model with the lowest test bits/dim on its card (test NLL
+ * when no card of the dataset gives bits/dim; both order the same within a dataset), else the first
+ * shipped one, else anything of the dataset.
+ */
+export function bestModel(models: ModelEntry[], dataset: string): ModelEntry | undefined {
+  const mine = models.filter((m) => m.dataset === dataset);
+  const shipped = mine.filter((m) => m.kind === 'shipped');
+  const useBits = shipped.some((m) => m.test?.bitsPerDim != null);
+  const value = (m: ModelEntry) => (useBits ? m.test?.bitsPerDim : m.test?.nll) ?? Infinity;
+  const scored = shipped.filter((m) => Number.isFinite(value(m)));
+  if (scored.length) return scored.reduce((a, b) => (value(b) < value(a) ? b : a));
+  return shipped[0] ?? mine[0];
 }
 
 export const INDEX_FORMAT = 'pixelrnn-lab-models/1';

@@ -1,6 +1,6 @@
 /** The app's whole state and its initial value. Actions (actions/*.ts) are the only writers. */
 import type { ModelCard, ModelConfig } from '../core/index';
-import type { BackendInfo } from '../gpu/names';
+import type { BackendChoice, Environment } from '../gpu/names';
 import type { InspectResult } from '../worker/protocol';
 import type { ModelEntry } from './registry';
 import type { Tab } from './url';
@@ -49,13 +49,34 @@ export interface TrainPoint {
 
 export interface AppState {
   tab: Tab;
-  backend: { status: 'starting' | 'ready' | 'failed'; info: BackendInfo | null; error: string | null };
-  trainerBackend: BackendInfo | null;
+  backend: {
+    status: 'starting' | 'ready' | 'failed';
+    /** What the sampling worker's browser offers. */
+    env: Environment | null;
+    /** The backend sampling runs on for the loaded model, and why (null until a model is loaded). */
+    sampling: BackendChoice | null;
+    /** A `?backend=` value that names no backend. */
+    urlProblem: string | null;
+    error: string | null;
+  };
+  /** The backend the last fine-tune ran on, and why. */
+  trainerBackend: BackendChoice | null;
   faults: Fault[];
   registry: { status: 'loading' | 'ready'; models: ModelEntry[]; warnings: string[] };
   dataset: string;
   modelId: string | null;
-  model: { status: 'idle' | 'loading' | 'ready' | 'error'; id: string | null; progress: number; config: ModelConfig | null; card: ModelCard; params: number; error: string | null };
+  model: {
+    status: 'idle' | 'loading' | 'ready' | 'error';
+    id: string | null;
+    /** 0..1 of the weights downloaded. */
+    progress: number;
+    /** What loading is doing after the download (measuring backends, compiling the sampler). */
+    note: string | null;
+    config: ModelConfig | null;
+    card: ModelCard;
+    params: number;
+    error: string | null;
+  };
   sampleSettings: { count: number; seed: number; temperature: number };
   sample: SampleRun;
   inspect: { index: number; row: number; col: number; status: 'loading' | 'ready' | 'error'; result: InspectResult | null; error: string | null } | null;
@@ -75,7 +96,8 @@ export interface AppState {
   };
   finetune: {
     uploads: UploadItem[];
-    status: 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+    /** 'stopping': Stop was pressed; the step in flight, the held-out evaluation and the save finish. */
+    status: 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'error';
     name: string;
     steps: number;
     batchSize: number;
@@ -103,13 +125,13 @@ export function emptyRun(): SampleRun {
 
 export const initialState: AppState = {
   tab: 'sample',
-  backend: { status: 'starting', info: null, error: null },
+  backend: { status: 'starting', env: null, sampling: null, urlProblem: null, error: null },
   trainerBackend: null,
   faults: [],
   registry: { status: 'loading', models: [], warnings: [] },
-  dataset: 'mnist',
+  dataset: 'emoji32',
   modelId: null,
-  model: { status: 'idle', id: null, progress: 0, config: null, card: {}, params: 0, error: null },
+  model: { status: 'idle', id: null, progress: 0, note: null, config: null, card: {}, params: 0, error: null },
   sampleSettings: { count: 8, seed: 1, temperature: 1 },
   sample: emptyRun(),
   inspect: null,

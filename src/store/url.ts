@@ -1,5 +1,5 @@
 /** Page state from URL parameters, so tests and links can open the app in a known state. */
-import { isBackendName, type BackendName } from '../gpu/names';
+import { BACKENDS, isBackendName, type BackendName } from '../gpu/names';
 
 export type Tab = 'sample' | 'inpaint' | 'finetune';
 
@@ -8,7 +8,12 @@ export interface UrlParams {
   seed: number | null;
   count: number | null;
   temperature: number | null;
+  /** `?backend=`: forces one backend. */
   backend: BackendName | null;
+  /** The message for a `?backend=` value that names no backend (shown on the page). */
+  backendProblem: string | null;
+  /** `?recalibrate=1`: forget cached calibrations and measure again. */
+  recalibrate: boolean;
   tab: Tab | null;
   /** Start sampling as soon as the model is loaded (default on). */
   autostart: boolean;
@@ -30,6 +35,11 @@ export function parseUrl(search: string): UrlParams {
     count: num('count'),
     temperature: num('temperature'),
     backend: isBackendName(backend) ? backend : null,
+    backendProblem:
+      backend !== null && !isBackendName(backend)
+        ? `Unknown backend "${backend}" in ?backend=: use ${BACKENDS.join(', ')}. The backend was chosen by measurement instead.`
+        : null,
+    recalibrate: q.get('recalibrate') === '1',
     tab: tab === 'sample' || tab === 'inpaint' || tab === 'finetune' ? tab : null,
     autostart: q.get('autostart') !== '0',
   };

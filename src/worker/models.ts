@@ -3,7 +3,7 @@
  * IndexedDB store of fine-tuned models. Only routes to src/core/io.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createModel, fromArtifacts, loadModel, saveModel, toArtifacts, type ModelCard, type PixelModel } from '../core/index';
+import { createModel, fromArtifacts, loadModel, saveModel, toArtifacts, type ModelCard, type ModelConfig, type PixelModel } from '../core/index';
 import type { ExportedModel, LocalModel, ModelSource } from './protocol';
 
 const IDB = 'indexeddb://';
@@ -28,6 +28,38 @@ export async function openModel(source: ModelSource, onProgress?: (fraction: num
     case 'config':
       return { model: createModel(source.config), card: { untrained: true } };
   }
+}
+
+/** A model's files, read but not built (no backend needed yet): `config` sources have none. */
+export async function readArtifacts(source: ModelSource, onProgress?: (fraction: number) => void): Promise<tf.io.ModelArtifacts | null> {
+  if (source.kind === 'config') return null;
+  const handler = source.kind === 'url' ? tf.io.http(source.url, { onProgress }) : idb(source.key);
+  try {
+    return await handler.load!();
+  } catch (e) {
+    throw new Error(`Could not read ${describe(source)}: ${(e as Error).message}`);
+  }
+}
+
+/** The config a source's model has, read before building it (a calibration needs only the shape). */
+export async function configOf(source: ModelSource, artifacts: tf.io.ModelArtifacts | null): Promise<ModelConfig> {
+  if (source.kind === 'config' || !artifacts) return (source as { config: ModelConfig }).config;
+  const config = (artifacts.modelTopology as { config?: ModelConfig } | undefined)?.config;
+  if (config) return config;
+  // Not a model of this app: fromArtifacts says exactly what is wrong.
+  const { model } = await fromArtifacts(artifacts, describe(source));
+  model.dispose();
+  throw new Error(`${describe(source)} has no model config`);
+}
+
+/** Builds the model on the active backend. */
+export async function build(source: ModelSource, artifacts: tf.io.ModelArtifacts | null): Promise<{ model: PixelModel; card: ModelCard }> {
+  if (source.kind === 'config' || !artifacts) return { model: createModel((source as { config: ModelConfig }).config), card: { untrained: true } };
+  return fromArtifacts(artifacts, describe(source));
+}
+
+function describe(source: ModelSource): string {
+  return source.kind === 'url' ? source.url : source.kind === 'indexeddb' ? `the saved model "${source.key}"` : 'the model config';
 }
 
 export async function listLocal(): Promise<LocalModel[]> {

@@ -3,7 +3,7 @@
  * same layout src/core uses; shapes travel with them.
  */
 import type { ModelCard, ModelConfig } from '../core/index';
-import type { BackendInfo, BackendName } from '../gpu/names';
+import type { BackendChoice, BackendName, Environment } from '../gpu/names';
 import type { Method } from './rpc';
 
 /** Where a model comes from. */
@@ -17,11 +17,31 @@ export interface LoadedModel {
   config: ModelConfig;
   card: ModelCard;
   params: number;
+  /** The backend sampling runs on for this model, and why. */
+  backend: BackendChoice;
+  /** The model shape the choice is cached under (with the device key). */
+  shapeKey: string;
 }
 
 export interface LoadProgress {
   /** 0..1 of the weights downloaded. */
   fraction: number;
+  phase: 'download' | 'calibrate' | 'warm-up';
+  /** What is being done, e.g. the backend just measured and its figure. */
+  message?: string;
+}
+
+/** How the worker picks its backend for a model: `?backend=` or the page's cached calibrations. */
+export interface BackendRequest {
+  forced: BackendName | null;
+  /** Earlier choices for this device, by model shape key (the page keeps them in localStorage). */
+  known: Record<string, BackendChoice>;
+}
+
+export interface LoadArgs extends BackendRequest {
+  source: ModelSource;
+  /** Images per sampling batch: calibration and warm-up use it. */
+  batch: number;
 }
 
 export interface SampleArgs {
@@ -81,15 +101,17 @@ export interface ExportedModel {
 }
 
 export type SamplerApi = {
-  init: Method<{ backend?: BackendName | null }, BackendInfo>;
-  load: Method<{ source: ModelSource }, LoadedModel, LoadProgress>;
+  /** Probes the backends this browser offers (starts the default one, for models saved or imported before a load). */
+  init: Method<{ forced: BackendName | null }, Environment>;
+  /** Downloads a model, chooses its backend (forced, cached or calibrated), builds it there and warms up the sampler. */
+  load: Method<LoadArgs, LoadedModel, LoadProgress>;
   sample: Method<SampleArgs, SampleDone, SampleFrame>;
   inspect: Method<InspectArgs, InspectResult>;
   listLocal: Method<Record<string, never>, LocalModel[]>;
   deleteLocal: Method<{ key: string }, void>;
   exportModel: Method<{ source: ModelSource; name: string }, ExportedModel>;
   /** Reads model.json + weights (from files), checks them, and stores them in IndexedDB under `key`. */
-  importModel: Method<{ json: string; weights: ArrayBuffer; key: string }, LoadedModel>;
+  importModel: Method<{ json: string; weights: ArrayBuffer; key: string }, Pick<LoadedModel, 'config' | 'card' | 'params'>>;
   debug: Method<{ what: 'crash' | 'loseDevice' }, void>;
 };
 
@@ -108,9 +130,14 @@ export interface TrainArgs {
   /** Fresh samples every this many steps (0: never). */
   sampleEvery: number;
   seed: number;
+  backend: BackendRequest;
 }
 
 export type TrainEvent =
+  /** The backend training runs on (sent before the first step; `choice.how` says whether it was measured just now). */
+  | { type: 'backend'; choice: BackendChoice; shapeKey: string }
+  /** Stop took effect: no step runs after this one (the held-out evaluation and the save follow). */
+  | { type: 'stopped'; step: number }
   | { type: 'step'; step: number; loss: number; bitsPerDim: number; imagesPerSecond: number; etaSeconds: number }
   /** The NaN guard skipped this step: weights and optimiser state stay those of the last good step. */
   | { type: 'skip'; step: number; reason: string; consecutive: number }
@@ -130,7 +157,7 @@ export interface TrainDone {
 }
 
 export type TrainerApi = {
-  init: Method<{ backend?: BackendName | null }, BackendInfo>;
+  init: Method<Record<string, never>, Environment>;
   train: Method<TrainArgs, TrainDone, TrainEvent>;
   /** Pauses or resumes the running training (the call of `train` stays open while paused). */
   control: Method<{ action: 'pause' | 'resume' }, void>;

@@ -4,50 +4,53 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { categories, probabilities, type ModelCard, type PixelModel } from '../core/index';
-import { chooseBackend, currentDevice, preferSmallMatmulOnSoftware, watchDevice } from '../gpu/backend';
+import { warmUp } from '../gpu/calibrate';
+import { label, unit } from '../gpu/names';
+import { currentDevice } from '../gpu/backend';
+import { activate, chooseFor, startDefault } from './backends';
 import * as models from './models';
-import type { ModelSource, SampleFrame, SamplerApi } from './protocol';
+import type { SampleFrame, SamplerApi } from './protocol';
 import { serve, withTransfer } from './rpc';
 import { sample } from './sampler';
 
 /** Frames go out at most this often; the page draws at most once per animation frame anyway. */
 const FRAME_MS = 40;
 
-let current: { key: string; model: PixelModel; card: ModelCard } | null = null;
+/** The loaded model, the source it came from and the backend it lives on. */
+let current: { key: string; backend: string; model: PixelModel; card: ModelCard } | null = null;
 
 function requireModel(): PixelModel {
   if (!current) throw new Error('No model is loaded yet');
   return current.model;
 }
 
-async function use(source: ModelSource, onProgress?: (f: number) => void): Promise<{ model: PixelModel; card: ModelCard }> {
-  const key = models.sourceKey(source);
-  if (current?.key === key) return current;
-  const loaded = await models.openModel(source, onProgress);
-  current?.model.dispose();
-  current = { key, ...loaded };
-  return loaded;
-}
-
 const notify = serve<SamplerApi>({
-  async init({ backend }) {
-    const info = await chooseBackend(backend);
-    preferSmallMatmulOnSoftware(info); // SwiftShader: the cached sampler's small products ~30× faster
-    watchDevice(
-      (message) => notify({ type: 'deviceLost', message }),
-      (message) => notify({ type: 'gpuError', message }),
-    );
-    return info;
+  async init({ forced }) {
+    return startDefault(forced);
   },
 
-  async load({ source }, ctx) {
-    const { model, card } = await use(source, (fraction) => ctx.emit({ fraction }));
-    // Warm-up: compiles the shaders once so the first sample starts at full speed.
-    const { height: H, width: W, channels: C } = model.config;
-    const y = tf.tidy(() => model.logits(tf.zeros([1, H, W, C]) as tf.Tensor4D));
-    await y.data();
-    y.dispose();
-    return { config: model.config, card, params: model.params.count() };
+  /**
+   * 1) read the model's files (progress); 2) its backend: forced, cached for this device and shape, or
+   * calibrated now on a throw-away model of the same shape; 3) build it there; 4) warm up the cached
+   * sampler (compiles a GPU backend's kernels now, not at the first sub-pixel).
+   */
+  async load({ source, batch, forced, known }, ctx) {
+    const artifacts = await models.readArtifacts(source, (fraction) => ctx.emit({ fraction, phase: 'download' }));
+    const config = await models.configOf(source, artifacts);
+    ctx.emit({ fraction: 1, phase: 'calibrate', message: 'Choosing the fastest backend for sampling…' });
+    const { choice, shapeKey, env } = await chooseFor('sampling', config, { forced, known }, batch, (m) =>
+      ctx.emit({ fraction: 1, phase: 'calibrate', message: `${label(m.name)}: ${m.rate ? `${Math.round(m.rate)} ${unit('sampling')}` : m.note}` }),
+    );
+    await activate(choice, env, notify);
+    const key = models.sourceKey(source);
+    if (current?.key !== key || current.backend !== choice.name) {
+      const built = await models.build(source, artifacts);
+      current?.model.dispose();
+      current = { key, backend: choice.name, ...built };
+    }
+    ctx.emit({ fraction: 1, phase: 'warm-up', message: `Compiling the sampler on ${label(choice.name)}…` });
+    await warmUp(current.model, batch);
+    return { config: current.model.config, card: current.card, params: current.model.params.count(), backend: choice, shapeKey };
   },
 
   async sample(args, ctx) {

@@ -1,5 +1,9 @@
-/** The training worker: check → load the base model → fine-tune (streamed events) → saved, with pause/stop. */
-import { chooseBackend, currentDevice, preferSmallMatmulOnSoftware, watchDevice } from '../gpu/backend';
+/**
+ * The training worker: check → load the base model → choose the training backend (forced, cached or
+ * calibrated) → fine-tune (streamed events) → saved, with pause/stop.
+ */
+import { currentDevice } from '../gpu/backend';
+import { activate, chooseFor, environment } from './backends';
 import * as models from './models';
 import type { TrainerApi } from './protocol';
 import { serve } from './rpc';
@@ -9,21 +13,19 @@ import { fineTune, PauseSwitch } from './training';
 let pause: PauseSwitch | null = null;
 
 const notify = serve<TrainerApi>({
-  async init({ backend }) {
-    const info = await chooseBackend(backend);
-    // SwiftShader, 8×8 test models (Dawn in Node): a training step 1.26 → 0.93–1.10 s, the samples drawn
-    // during training 33 s → 1–2 s.
-    preferSmallMatmulOnSoftware(info);
-    watchDevice(
-      (message) => notify({ type: 'deviceLost', message }),
-      (message) => notify({ type: 'gpuError', message }),
-    );
-    return info;
-  },
+  init: () => environment(),
 
   async train(args, ctx) {
     ctx.emit({ type: 'status', message: 'Loading the model to fine-tune…' });
-    const { model, card } = await models.openModel(args.source);
+    const artifacts = await models.readArtifacts(args.source);
+    const config = await models.configOf(args.source, artifacts);
+    if (!args.backend.forced) ctx.emit({ type: 'status', message: 'Choosing the backend that trains fastest here…' });
+    const { choice, shapeKey, env } = await chooseFor('training', config, args.backend, args.batchSize, (m) =>
+      ctx.emit({ type: 'status', message: `Measured ${m.name}: ${m.rate ? `${m.rate.toFixed(1)} images/s` : m.note}` }),
+    );
+    ctx.emit({ type: 'backend', choice, shapeKey });
+    await activate(choice, env, notify);
+    const { model, card } = await models.build(args.source, artifacts);
     const own = new PauseSwitch();
     pause = own;
     try {

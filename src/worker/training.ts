@@ -9,8 +9,9 @@
  *    so the 0/1 uploads must be scaled up (0 → always 0, 255 → always 1) or every pixel would draw 0;
  * 3) `Trainer.run` in segments that end at the next save or samples: live step events, held-out bits/dim
  *    every EVAL_EVERY steps; between segments the model is saved to IndexedDB and samples are drawn;
- * 4) pause = abort the segment's signal (run() returns after the current step); resume = run() again on
- *    the same Trainer, so weights, optimiser state, step count and data order carry on;
+ * 4) pause = abort the segment's signal (run() returns after the current step, and samples being drawn
+ *    stop too); resume = run() again on the same Trainer, so weights, optimiser state, step count and data
+ *    order carry on; stop = the same, then a 'stopped' event, the held-out evaluation and the save;
  * 5) the NaN guard is the Trainer's: a non-finite step is skipped (weights and optimiser state stay those
  *    of the last good step) and reported as a 'skip' event; too many in a row end the run with a message,
  *    and the last save stays.
@@ -154,10 +155,12 @@ export async function fineTune(model: PixelModel, baseCard: ModelCard, args: Tra
       const step = trainer.stepCount;
       if (step % SAVE_EVERY === 0) await save();
       if (args.sampleEvery > 0 && step % args.sampleEvery === 0) {
-        const s = await sample(model, { count: SAMPLE_COUNT, seed: step, temperature: 1, signal: hooks.signal });
+        // Pause and Stop both cut the samples short: they must take effect within one step, not one image.
+        const s = await sample(model, { count: SAMPLE_COUNT, seed: step, temperature: 1, signal: hooks.pause.runSignal(hooks.signal) });
         if (!s.stopped) hooks.emit({ type: 'samples', step, images: s.images, count: SAMPLE_COUNT });
       }
     }
+    if (hooks.signal.aborted) hooks.emit({ type: 'stopped', step: trainer.stepCount });
     if (trainer.stepCount > 0) {
       if (trainer.lastEval?.step !== trainer.stepCount) await trainer.evaluate();
       if (savedStep !== trainer.stepCount) await save();

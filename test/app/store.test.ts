@@ -25,7 +25,7 @@ describe('model registry', () => {
 
 describe('URL parameters', () => {
   it('reads the known state and ignores junk', () => {
-    expect(parseUrl('?model=m&seed=3&count=2&backend=webgl&tab=inpaint&autostart=0')).toEqual({ model: 'm', seed: 3, count: 2, temperature: null, backend: 'webgl', tab: 'inpaint', autostart: false });
-    expect(parseUrl('?seed=abc&backend=wasm&tab=x')).toMatchObject({ seed: null, backend: null, tab: null, autostart: true });
+    expect(parseUrl('?model=m&seed=3&count=2&backend=webgl&tab=inpaint&autostart=0')).toEqual({ model: 'm', seed: 3, count: 2, temperature: null, backend: 'webgl', backendProblem: null, recalibrate: false, tab: 'inpaint', autostart: false });
+    expect(parseUrl('?seed=abc&backend=tpu&tab=x')).toMatchObject({ seed: null, backend: null, tab: null, autostart: true });
   });
 });

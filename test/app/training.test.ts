@@ -16,7 +16,7 @@ function uploads(count: number): Uint8Array {
 }
 
 function args(count: number, steps: number): TrainArgs {
-  return { source: { kind: 'indexeddb', key: 'x' }, saveKey: 'x', card: { name: 'x' }, images: uploads(count), count, steps, batchSize: 4, learningRate: 0.02, sampleEvery: 0, seed: 1 };
+  return { source: { kind: 'indexeddb', key: 'x' }, saveKey: 'x', card: { name: 'x' }, images: uploads(count), count, steps, batchSize: 4, learningRate: 0.02, sampleEvery: 0, seed: 1, backend: { forced: null, known: {} } };
 }
 
 describe('fine-tune adapter', () => {

@@ -4,7 +4,8 @@
  */
 import type { BackendName } from '../../gpu/names';
 import { WorkerGoneError } from '../../worker/rpc';
-import { byDatasetArch, fromLocal, parseIndex, untrained, type ModelEntry } from '../registry';
+import { forgetCalibrations, knownChoices, remember } from '../calibrationCache';
+import { bestModel, byDatasetArch, cardOf, DEFAULT_DATASET, fromLocal, parseIndex, testScore, untrained, type ModelEntry } from '../registry';
 import type { WorkerName } from '../state';
 import { getState, patch, setState } from '../store';
 import { parseUrl, type Tab, type UrlParams } from '../url';
@@ -19,7 +20,9 @@ export function forcedBackend(): BackendName | null {
 
 export async function startApp(search: string): Promise<void> {
   url = parseUrl(search);
+  if (url.recalibrate) forgetCalibrations();
   setState((s) => ({
+    backend: { ...s.backend, urlProblem: url.backendProblem },
     tab: url.tab ?? s.tab,
     sampleSettings: {
       count: clampInt(url.count ?? s.sampleSettings.count, 1, 64),
@@ -32,15 +35,16 @@ export async function startApp(search: string): Promise<void> {
   if (backend.status !== 'ready') return;
   const wanted = url.model ? registry.models.find((m) => m.id === url.model || m.id === `local:${url.model}`) : null;
   if (url.model && !wanted) patch('model', { status: 'error', error: `No model "${url.model}" in models/index.json or this browser` });
-  const first = wanted ?? registry.models.find((m) => m.kind === 'shipped') ?? registry.models[0];
+  // The best shipped model (by its card's test likelihood) of the default dataset.
+  const first = wanted ?? bestModel(registry.models, DEFAULT_DATASET) ?? registry.models.find((m) => m.kind === 'shipped') ?? registry.models[0];
   if (first) await selectModel(first.id, { autostart: url.autostart });
 }
 
 export async function startBackend(): Promise<void> {
   patch('backend', { status: 'starting', error: null });
   try {
-    const info = await samplerClient().call('init', { backend: url.backend });
-    patch('backend', { status: 'ready', info });
+    const env = await samplerClient().call('init', { forced: url.backend });
+    patch('backend', { status: 'ready', env });
   } catch (e) {
     patch('backend', { status: 'failed', error: (e as Error).message });
   }
@@ -55,7 +59,7 @@ export async function loadRegistry(): Promise<void> {
     const res = await fetch(new URL('index.json', base));
     if (res.ok) {
       const parsed = parseIndex(await res.json(), base);
-      shipped = parsed.models;
+      shipped = await withTestScores(parsed.models);
       warnings.push(...parsed.warnings);
     } else warnings.push(`No shipped models (models/index.json: HTTP ${res.status}); untrained models only.`);
   } catch (e) {
@@ -70,14 +74,30 @@ export async function loadRegistry(): Promise<void> {
   setState({ registry: { status: 'ready', models: [...shipped, ...local, ...untrained()], warnings } });
 }
 
+/** Reads each shipped model's card (its model.json, a few kB) for the test figures the picker ranks by. */
+async function withTestScores(models: ModelEntry[]): Promise<ModelEntry[]> {
+  return Promise.all(
+    models.map(async (m) => {
+      if (m.source.kind !== 'url') return m;
+      try {
+        const res = await fetch(m.source.url);
+        const test = res.ok ? testScore(cardOf(await res.json())) : null;
+        return test ? { ...m, test } : m;
+      } catch {
+        return m; // loading it will say what is wrong
+      }
+    }),
+  );
+}
+
 export function setTab(tab: Tab): void {
   setState({ tab });
 }
 
+/** A dataset opens on its best shipped model (lowest test bits/dim on the cards). */
 export function setDataset(dataset: string): void {
-  const { registry, model } = getState();
-  const arch = registry.models.find((m) => m.id === model.id)?.arch ?? 'pixelcnn';
-  const next = byDatasetArch(registry.models, dataset, arch)[0] ?? registry.models.find((m) => m.dataset === dataset);
+  const { registry } = getState();
+  const next = bestModel(registry.models, dataset);
   setState({ dataset });
   if (next) void selectModel(next.id);
 }
@@ -90,22 +110,33 @@ export function setArch(arch: ModelEntry['arch']): void {
 
 let loadSeq = 0;
 
-/** Loads a model into the sampling worker (progress in state.model); then samples if asked to. */
+/**
+ * Loads a model into the sampling worker (progress in state.model): the worker picks its backend (forced,
+ * cached here per device and model shape, or calibrated now) and warms the sampler up. Then, on the Sample
+ * tab, sampling starts by itself (unless `?autostart=0`), so a new model never waits for a click.
+ */
 export async function selectModel(id: string, options: { autostart?: boolean } = {}): Promise<void> {
   const entry = getState().registry.models.find((m) => m.id === id);
   if (!entry) return;
   stopSampling();
   const seq = ++loadSeq;
-  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, model: { ...s.model, status: 'loading', id, progress: 0, error: null } }));
+  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
+  const env = getState().backend.env;
   try {
-    const loaded = await samplerClient().call('load', { source: entry.source }, { onEvent: (p) => seq === loadSeq && patch('model', { progress: p.fraction }) });
+    const loaded = await samplerClient().call(
+      'load',
+      { source: entry.source, batch: getState().sampleSettings.count, forced: url.backend, known: env ? knownChoices(env.deviceKey, 'sampling') : {} },
+      { onEvent: (p) => seq === loadSeq && patch('model', { progress: p.fraction, note: p.message ?? null }) },
+    );
+    if (env) remember(env.deviceKey, 'sampling', loaded.shapeKey, loaded.backend);
     if (seq !== loadSeq) return;
     setState((s) => ({
-      model: { status: 'ready', id, progress: 1, config: loaded.config, card: loaded.card, params: loaded.params, error: null },
+      backend: { ...s.backend, sampling: loaded.backend },
+      model: { status: 'ready', id, progress: 1, note: null, config: loaded.config, card: loaded.card, params: loaded.params, error: null },
       // A picture chosen for another model's size is dropped; a new mask follows the new size.
       inpaint: sameShape(s.model.config, loaded.config) ? s.inpaint : { ...s.inpaint, source: null, sourceName: null, mask: null, undo: [] },
     }));
-    if (options.autostart && getState().tab === 'sample') void startSampling();
+    if ((options.autostart ?? url.autostart) && getState().tab === 'sample') void startSampling();
   } catch (e) {
     if (seq !== loadSeq || e instanceof WorkerGoneError) return;
     patch('model', { status: 'error', error: (e as Error).message });
@@ -129,17 +160,29 @@ export async function restartWorker(worker: WorkerName): Promise<void> {
     }));
     await startBackend();
     const id = getState().modelId;
-    if (id && getState().backend.status === 'ready') await selectModel(id);
+    if (id && getState().backend.status === 'ready') await selectModel(id, { autostart: false });
   } else {
     patch('finetune', { status: 'idle', message: 'The training worker was restarted. The last saved checkpoint is kept in this browser.' });
     setState({ trainerBackend: null });
   }
 }
 
+/** How the training worker picks its backend: `?backend=`, or this device's cached training calibrations. */
+export function trainingBackendRequest(): { forced: BackendName | null; known: ReturnType<typeof knownChoices> } {
+  const env = getState().backend.env;
+  return { forced: url.backend, known: env ? knownChoices(env.deviceKey, 'training') : {} };
+}
+
+/** Keeps the training worker's choice (cached when it was measured) for the badge and the next fine-tune. */
+export function trainingBackendChosen(choice: NonNullable<ReturnType<typeof getState>['trainerBackend']>, shapeKey: string): void {
+  const env = getState().backend.env;
+  if (env) remember(env.deviceKey, 'training', shapeKey, choice);
+  setState({ trainerBackend: choice });
+}
+
+/** Starts the training worker (probing its backends) so the first fine-tune does not wait for it. */
 export async function ensureTrainer(): Promise<void> {
-  if (getState().trainerBackend) return;
-  const info = await trainerClient().call('init', { backend: url.backend });
-  setState({ trainerBackend: info });
+  await trainerClient().call('init', {});
 }
 
 export function dismissNotice(): void {

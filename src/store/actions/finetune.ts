@@ -9,7 +9,7 @@ import { byDatasetArch, localKey } from '../registry';
 import type { AppState, UploadItem } from '../state';
 import { getState, patch, setState } from '../store';
 import { samplerClient, trainerClient } from '../workers';
-import { ensureTrainer, loadRegistry, selectModel } from './app';
+import { ensureTrainer, loadRegistry, selectModel, trainingBackendChosen, trainingBackendRequest } from './app';
 import { inputShape } from './inpaint';
 
 /** Fewest usable images to train on: at least one held out to measure bits/dim, the rest to learn from. */
@@ -86,6 +86,7 @@ export async function startTraining(): Promise<void> {
         learningRate: s.finetune.learningRate,
         sampleEvery: 25,
         seed: 1,
+        backend: trainingBackendRequest(),
       },
       {
         signal: controller.signal,
@@ -98,6 +99,8 @@ export async function startTraining(): Promise<void> {
           else if (e.type === 'skip')
             patch('finetune', { step: e.step, skipNote: `step ${e.step} skipped: ${e.reason}${e.consecutive > 1 ? ` (${e.consecutive} in a row)` : ''}` });
           else if (e.type === 'paused') patch('finetune', { status: 'paused', step: e.step, message: `Paused after step ${e.step}.` });
+          else if (e.type === 'stopped') patch('finetune', { status: 'stopping', step: e.step, message: `Stopped after step ${e.step}: measuring the held-out images and saving…` });
+          else if (e.type === 'backend') trainingBackendChosen(e.choice, e.shapeKey);
           else if (e.type === 'eval') setState((st) => ({ finetune: { ...st.finetune, valBits: [...st.finetune.valBits, { step: e.step, value: e.bitsPerDim }] } }));
           else if (e.type === 'samples') patch('finetune', { samples: { step: e.step, images: e.images, count: e.count, config } });
           else if (e.type === 'saved') {
@@ -107,7 +110,11 @@ export async function startTraining(): Promise<void> {
         },
       },
     );
-    patch('finetune', { status: done.stopped ? 'stopped' : 'done', message: `Saved in this browser as "${s.finetune.name}" after ${done.steps} steps.` });
+    const saved = `saved in this browser as "${s.finetune.name}"`;
+    patch('finetune', {
+      status: done.stopped ? 'stopped' : 'done',
+      message: done.stopped ? `Stopped after step ${done.steps}; ${saved}.` : `Trained ${done.steps} steps; ${saved}.`,
+    });
     await loadRegistry();
   } catch (e) {
     if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
@@ -123,8 +130,11 @@ export async function pauseTraining(pause: boolean): Promise<void> {
   await trainerClient().call('control', { action: pause ? 'pause' : 'resume' });
 }
 
+/** Stops for good: the worker finishes the step in flight (one step, ≤ 2 s on the chosen backend), evaluates and saves. */
 export function stopTraining(): void {
-  training?.abort();
+  if (!training) return;
+  patch('finetune', { status: 'stopping', message: 'Stopping after the current step…' });
+  training.abort();
 }
 
 /** Opens the fine-tuned model for sampling and inpainting. */

@@ -1,0 +1,26 @@
+import type { PixelModel } from '../models/pixelModel';
+import { sampleCached } from './cached';
+
+/**
+ * Runs the cached sampler over the first row and one more pixel, then stops: every kernel a whole image
+ * needs (per sub-pixel, per pixel, and the recurrent layers' per-row work at the first row boundary) is
+ * compiled at this batch size, so a GPU backend's shaders are ready before the person presses Sample.
+ * The images drawn are thrown away. Returns the sub-pixel steps run and the milliseconds they took.
+ */
+export async function warmUpSampler(model: PixelModel, batch: number): Promise<{ steps: number; ms: number }> {
+  const { width: W, height: H, channels: C } = model.config;
+  const target = Math.min(H * W * C, (W + 1) * C);
+  const stop = new AbortController();
+  let steps = 0;
+  const t0 = performance.now();
+  await sampleCached(model, {
+    count: batch,
+    seed: 0,
+    signal: stop.signal,
+    onStep: (p) => {
+      steps = p.done;
+      if (p.done >= target) stop.abort();
+    },
+  });
+  return { steps, ms: performance.now() - t0 };
+}
