@@ -64,6 +64,12 @@ const DEFAULT_COUNT: Record<string, number> = { mnist: 1000 };
 const crossBackends = args.cross?.split(',').filter(Boolean) ?? [];
 // webgpu first: navigator.gpu must exist before its backend is imported (scripts/lib/nodeBackend.ts)
 for (const b of [...crossBackends].sort((a, b) => Number(b === 'webgpu') - Number(a === 'webgpu'))) await setupNodeBackend(b).catch((e: Error) => fail(e.message));
+if (crossBackends.includes('webgpu') || args.backend === 'webgpu') {
+  // As the app does on software adapters (src/gpu/backend.ts): tfjs-webgpu's default program for small
+  // products costs ~150 ms a call on SwiftShader. The program changes the rounding, hence the files.
+  const tf = await import('@tensorflow/tfjs');
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', 2); // MatMulProgramType.MatMulSmallOutputSizeProgram
+}
 const backend = crossBackends.length ? crossBackends[0]! : await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
 const { loadModel } = await import('../src/core/io/artifacts');
 const { codecModel, decodeImages, encodeImages } = await import('../src/core/codec/index');

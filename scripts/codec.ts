@@ -79,7 +79,7 @@ function header(bytes: Uint8Array, file: string) {
 
 if (command === 'info') {
   const h = header(await readBytes(input!), input!);
-  console.log(JSON.stringify({ ...h, fingerprint: hex(h.fingerprint), pixelCrc: h.pixelCrc.toString(16).padStart(8, '0') }));
+  console.log(JSON.stringify({ ...h, fingerprint: hex(h.fingerprint) }));
   process.exit(0);
 }
 

@@ -116,6 +116,24 @@ describe('rANS coder', () => {
     }).toThrow(/ends before/);
   });
 
+  it('carries a 24-bit value in its initial state at almost no cost', () => {
+    const t = cumOf([M / 4, M / 2, M / 4]);
+    const symbols = Array.from({ length: 300 }, (_, i) => i % 3);
+    const plain = new RansEncoder();
+    const carrying = new RansEncoder();
+    for (const s of symbols) {
+      plain.put(t[s]!, t[s + 1]! - t[s]!);
+      carrying.put(t[s]!, t[s + 1]! - t[s]!);
+    }
+    const a = plain.finish();
+    const b = carrying.finish(0xabcdef);
+    expect(b.length - a.length).toBeLessThanOrEqual(1);
+    const dec = new RansDecoder(b);
+    for (const s of symbols) dec.consume(t[findSymbol(t, 3, dec.slot())]!, t[s + 1]! - t[s]!);
+    expect(dec.finish()).toBe(0xabcdef);
+    expect(() => new RansEncoder().finish(2 ** 24)).toThrow(/initial/);
+  });
+
   it('refuses an invalid symbol range', () => {
     const enc = new RansEncoder();
     expect(() => enc.put(0, 0)).toThrow(/invalid/);

@@ -89,7 +89,8 @@ export async function encodeImages(cm: CodecModel, images: Uint8Array[], options
     return v;
   });
   return images.map((img, b) => {
-    const payload = coders[b]!.finish();
+    const crc = crc32(img);
+    const payload = coders[b]!.finish(crc & 0xffffff); // the CRC's low 24 bits ride in the coder's initial state
     const header: PrnnHeader = {
       version: 1,
       modelId: cm.id,
@@ -99,7 +100,7 @@ export async function encodeImages(cm: CodecModel, images: Uint8Array[], options
       channels: cfg.channels,
       output: cfg.output,
       backend,
-      pixelCrc: crc32(img),
+      pixelCrcHigh: crc >>> 24,
     };
     const bits = modelBits[b]!;
     let nll = 0;
@@ -177,6 +178,7 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
   });
   const out = parsed.map(() => new Uint8Array(per));
   const k = categories(cfg);
+  const low = new Array<number>(files.length);
   let b = 0;
   try {
     await codingPass(cm.model, files.length, options, (bb, at, cum) => {
@@ -187,13 +189,13 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
       out[bb]![at] = v;
       return v;
     });
-    for (b = 0; b < decoders.length; b++) decoders[b]!.finish();
+    for (b = 0; b < decoders.length; b++) low[b] = decoders[b]!.finish();
   } catch (e) {
     if (e instanceof RansError) throw mismatch(parsed[b]!.header, `the coded data did not fit (${e.message})`);
     throw e;
   }
   return parsed.map(({ header }, i) => {
-    if (crc32(out[i]!) !== header.pixelCrc) throw mismatch(header, 'the decoded pixels do not match the checksum recorded in the file');
+    if (crc32(out[i]!) !== ((header.pixelCrcHigh << 24) | low[i]!) >>> 0) throw mismatch(header, 'the decoded pixels do not match the checksum recorded in the file');
     return { image: out[i]!, header };
   });
 }

@@ -13,12 +13,14 @@ import { crc32, hex } from './hash';
  *           1      channels (1 or 3)
  *           1      output: 0 binary, 1 256-way softmax
  *           1      backend family the probabilities were computed on: 1 cpu, 2 wasm, 3 webgpu, 4 webgl
- *           4      CRC-32 of the image's H·W·C sub-pixel values (raster order, R G B inside a pixel)
+ *           1      the top 8 bits of the CRC-32 of the image's H·W·C sub-pixel values (raster order,
+ *                  R G B inside a pixel); its other 24 bits are the rANS coder's initial state (rans.ts),
+ *                  which the decoder recovers at the end, so they cost next to nothing
  *           4      p: length of the payload
  *           p      payload: the rANS stream (rans.ts)
  *           4      CRC-32 of every byte before it
  *
- * 33 + n bytes besides the payload (49 for a 16-character id). The trailing CRC lets a damaged file be
+ * 30 + n bytes besides the payload (46 for a 16-character id). The trailing CRC lets a damaged file be
  * refused before any decoding; the pixel CRC catches what it cannot: a decoder whose probabilities differ
  * from the encoder's (another backend), which would otherwise return a wrong image.
  */
@@ -39,7 +41,8 @@ export interface PrnnHeader {
   channels: 1 | 3;
   output: 'binary' | 'softmax256';
   backend: BackendFamily;
-  pixelCrc: number;
+  /** The top 8 bits of the pixels' CRC-32 (the other 24 travel in the payload: see above). */
+  pixelCrcHigh: number;
 }
 
 export interface PrnnFile {
@@ -67,7 +70,8 @@ export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
   const id = new TextEncoder().encode(header.modelId);
   if (id.length < 1 || id.length > 255) throw new CodecError('input', `The model id must be 1 to 255 bytes of UTF-8, got ${id.length}`);
   if (header.fingerprint.length !== 8) throw new Error('The weights fingerprint must be 8 bytes');
-  const size = 6 + id.length + 8 + 2 + 2 + 1 + 1 + 1 + 4 + 4 + payload.length + 4;
+  if (!(Number.isInteger(header.pixelCrcHigh) && header.pixelCrcHigh >= 0 && header.pixelCrcHigh < 256)) throw new Error('pixelCrcHigh must be a byte');
+  const size = headerBytes(id.length) + payload.length;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   let at = 0;
@@ -84,9 +88,9 @@ export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
   out[at++] = header.channels;
   out[at++] = header.output === 'binary' ? 0 : 1;
   out[at++] = BACKENDS.indexOf(header.backend) + 1;
-  view.setUint32(at, header.pixelCrc);
-  view.setUint32(at + 4, payload.length);
-  at += 8;
+  out[at++] = header.pixelCrcHigh;
+  view.setUint32(at, payload.length);
+  at += 4;
   out.set(payload, at);
   at += payload.length;
   view.setUint32(at, crc32(out.subarray(0, at)));
@@ -107,7 +111,7 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   const version = bytes[4]!;
   if (version !== VERSION) throw new CodecError('version', `This .prnn file has format version ${version}; this program reads version ${VERSION}`);
   const n = bytes[5]!;
-  const fixedEnd = 6 + n + 8 + 4 + 3 + 8;
+  const fixedEnd = 6 + n + 8 + 4 + 3 + 5;
   short(fixedEnd);
   let at = 6;
   const idBytes = bytes.subarray(at, at + n);
@@ -120,9 +124,9 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   const channels = bytes[at++]!;
   const outputCode = bytes[at++]!;
   const backendCode = bytes[at++]!;
-  const pixelCrc = view.getUint32(at);
-  const payloadLength = view.getUint32(at + 4);
-  at += 8;
+  const pixelCrcHigh = bytes[at++]!;
+  const payloadLength = view.getUint32(at);
+  at += 4;
   const end = at + payloadLength + 4;
   if (bytes.length < end)
     throw new CodecError('truncated', `The file is truncated: its header announces ${end} bytes (${payloadLength} of coded data), but it has ${bytes.length}`);
@@ -142,12 +146,12 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   if (!backend) throw new CodecError('corrupt', `The file is corrupt: unknown backend code ${backendCode}`);
   if (height < 1 || width < 1) throw new CodecError('corrupt', `The file is corrupt: image size ${width}×${height}`);
   return {
-    header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, pixelCrc },
+    header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, pixelCrcHigh },
     payload: bytes.subarray(at, at + payloadLength),
   };
 }
 
 /** Bytes of a file besides its payload, for a model id of `idBytes` bytes. */
 export function headerBytes(idBytes: number): number {
-  return 6 + idBytes + 8 + 4 + 3 + 8 + 4;
+  return 6 + idBytes + 8 + 4 + 3 + 5 + 4;
 }

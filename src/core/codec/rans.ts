@@ -12,13 +12,18 @@
  *
  * Cost. Coding a symbol of frequency f costs log2(M / f) bits up to the renormalisation's rounding, which
  * is at most log2(1 + M/L) = 2^-8·1.44 bits per symbol in the worst case and far less on average, plus the
- * 4 bytes of the final state. The decoder ends in the encoder's initial state L: a free integrity check.
+ * final state: 4 bytes, of which ~3 would be wasted on the fixed initial state L. Instead the encoder
+ * starts from L + a 24-bit value of the caller's (the codec puts 24 bits of the pixel CRC there), which
+ * the decoder gets back when it ends: those 3 bytes then carry information, and the value is an integrity
+ * check the decoder cannot fake.
  */
 
 export const SCALE_BITS = 16;
 /** Total of every frequency table. */
 export const M = 1 << SCALE_BITS;
 const L = 1 << 24;
+/** The encoder's initial state is L + a value in [0, 2^24): a state in [L, 2L), valid for the decoder. */
+export const INITIAL_BITS = 24;
 /** x_max for f = 1: a state at or above (L / M)·256·f must shed a byte before f is coded. */
 const XMAX_PER_FREQ = (L / M) * 256;
 
@@ -53,10 +58,14 @@ export class RansEncoder {
     return this.n;
   }
 
-  /** The coded bytes: the final state (4 bytes, most significant first), then the renormalisation bytes. */
-  finish(): Uint8Array {
+  /**
+   * The coded bytes: the final state (4 bytes, most significant first), then the renormalisation bytes.
+   * `initial` (an integer in [0, 2^24)) is carried by the initial state: `RansDecoder.finish` returns it.
+   */
+  finish(initial = 0): Uint8Array {
+    if (!(Number.isInteger(initial) && initial >= 0 && initial < 2 ** INITIAL_BITS)) throw new Error(`rANS: initial value ${initial} is not in [0, 2^24)`);
     const out: number[] = [];
-    let x = L;
+    let x = L + initial;
     for (let i = this.n - 1; i >= 0; i--) {
       const f = this.freqs[i]!;
       const xmax = XMAX_PER_FREQ * f;
@@ -108,10 +117,14 @@ export class RansDecoder {
     }
   }
 
-  /** After the last symbol: every byte read and the state back at the encoder's start, else corrupt. */
-  finish(): void {
+  /**
+   * After the last symbol: every byte must have been read and the state must be an encoder's initial one,
+   * L + v with v < 2^24; returns v (the encoder's `initial`).
+   */
+  finish(): number {
     if (this.at !== this.bytes.length) throw new RansError('corrupt', `${this.bytes.length - this.at} bytes of coded data left over after the last sub-pixel`);
-    if (this.x !== L) throw new RansError('corrupt', 'the coded data does not end in the state it started from');
+    if (this.x >= 2 * L) throw new RansError('corrupt', 'the coded data does not end in an initial state');
+    return this.x - L;
   }
 }
 
