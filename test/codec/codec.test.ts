@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecModel, CodecError, decodeImage, decodeImages, encodeImage, encodeImages, headerBytes, readHeader, type CodecModel } from '../../src/core/codec';
+import { bitsPerPixel, codecModel, CodecError, decodeImage, decodeImages, encodeImage, encodeImages, headerBytes, readHeader, type CodecModel } from '../../src/core/codec';
 import { crc32 } from '../../src/core/codec/hash';
 import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
@@ -110,6 +110,16 @@ describe('codec', () => {
       return nllPerImage(model.logits(x), x, 'softmax256').arraySync()[0]!;
     });
     expect(enc.nllBits).toBeCloseTo(nats / Math.LN2, 2);
+  });
+
+  it('gives the surprise map: bits per pixel that sum to the NLL', async () => {
+    const enc = await encodeImage(cm, image);
+    const map = bitsPerPixel(enc.modelBits, model.config);
+    expect(map.length).toBe(36);
+    expect(map.reduce((a, b) => a + b, 0)).toBeCloseTo(enc.nllBits, 6);
+    const green = bitsPerPixel(enc.modelBits, model.config, 1);
+    expect(green[7]).toBe(enc.modelBits[7 * 3 + 1]);
+    expect(Math.min(...map)).toBeGreaterThanOrEqual(0);
   });
 
   it('writes a header that can be read back', () => {

@@ -200,6 +200,26 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
   });
 }
 
+/** What fetch and friends throw when aborted (an Error named AbortError; no DOM needed). */
+function abortError(): Error {
+  const e = new Error('Coding was cancelled');
+  e.name = 'AbortError';
+  return e;
+}
+
+/**
+ * The surprise map: bits per pixel [H·W] from an encode's per-sub-pixel `modelBits` [H·W·C] (the sum of
+ * a pixel's colours; `channel` picks one colour instead).
+ */
+export function bitsPerPixel(modelBits: Float64Array, config: Pick<ModelConfig, 'height' | 'width' | 'channels'>, channel?: number): Float64Array {
+  const { height: H, width: W, channels: C } = config;
+  const out = new Float64Array(H * W);
+  for (let p = 0; p < H * W; p++)
+    if (channel === undefined) for (let c = 0; c < C; c++) out[p]! += modelBits[p * C + c]!;
+    else out[p] = modelBits[p * C + channel]!;
+  return out;
+}
+
 function checkImage(cfg: ModelConfig, image: Uint8Array, prefix: string): void {
   const per = cfg.height * cfg.width * cfg.channels;
   if (image.length !== per)
@@ -233,7 +253,7 @@ async function codingPass(
     for (let row = 0; row < H; row++)
       for (let col = 0; col < W; col++)
         for (let c = 0; c < C; c++) {
-          if (options.signal?.aborted) throw new DOMException('Coding was cancelled', 'AbortError');
+          if (options.signal?.aborted) throw abortError();
           const at = (row * W + col) * C + c;
           const logits = await provider.logitsAt(row, col, c, buffer);
           for (let b = 0; b < batch; b++) {

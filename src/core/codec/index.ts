@@ -3,7 +3,7 @@
  * codec.ts: encode/decode through the cached sampler; format.ts: the file; quantize.ts: logits → integer
  * frequencies; rans.ts: the entropy coder; hash.ts: CRC-32 and the weights fingerprint.
  */
-export { codecModel, currentBackend, decodeImage, decodeImages, encodeImage, encodeImages, readHeader } from './codec';
+export { bitsPerPixel, codecModel, currentBackend, decodeImage, decodeImages, encodeImage, encodeImages, readHeader } from './codec';
 export type { CodecModel, CodingOptions, DecodeOptions, DecodeResult, EncodeResult } from './codec';
 export { BACKENDS, CodecError, headerBytes, MAGIC, VERSION } from './format';
 export type { BackendFamily, CodecErrorKind, PrnnHeader } from './format';
