@@ -12,13 +12,13 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { packBits } from '../src/core/data/bits';
 import { binarize } from '../src/core/data/binarize';
-import { fnv1a32 } from '../src/core/data/checksum';
+import { dropCrossSplitDuplicates, EMOJI_SPLIT_VERSION, emojiSplit } from '../src/core/data/emojiSplit';
 import { parseIdxU8 } from '../src/core/data/idx';
 import { parseManifest, verifyBytes } from '../src/core/data/manifest';
 import { toModelInput } from '../src/core/data/image';
@@ -123,20 +123,6 @@ function buildMnist(outDir: string): Manifest {
   return manifest;
 }
 
-/** Skin-tone modifiers (U+1F3FB…U+1F3FF) as they appear in file names after another code point. */
-const SKIN_TONE = /-1f3f[b-f]/g;
-
-/**
- * 80/10/10 split by emoji, not by file: the key drops skin-tone modifiers and ignores the style, so the
- * Google and Twitter drawings of an emoji and all its skin tones land in the same split (no near-duplicate
- * of a test image in training).
- */
-function emojiSplit(fileName: string): Split {
-  const key = basename(fileName, '.png').replace(SKIN_TONE, '');
-  const bucket = fnv1a32(new TextEncoder().encode(key)) % 10;
-  return bucket < 8 ? 'train' : bucket === 8 ? 'val' : 'test';
-}
-
 interface EmojiStyle {
   package: string;
   folder: string;
@@ -180,8 +166,7 @@ function buildEmoji32(outDir: string): Manifest {
   // Stored order: by file name, then style; independent of directory listing order.
   records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.style - b.style));
 
-  const bySplit: Record<Split, Uint8Array[]> = { train: [], val: [], test: [] };
-  const perStyle = packages.map(() => 0);
+  const found: Record<Split, Array<{ bytes: Uint8Array; style: number }>> = { train: [], val: [], test: [] };
   for (const { name, style } of records) {
     const path = join(packages[style]!.dir, EMOJI_STYLES[style]!.folder, name);
     let png: PNG;
@@ -191,11 +176,14 @@ function buildEmoji32(outDir: string): Manifest {
       skipped.push(`${EMOJI_STYLES[style]!.package}/${name}`);
       continue;
     }
-    bySplit[emojiSplit(name)].push(
-      toModelInput(png.data, png.width, png.height, { height: EMOJI_SIZE, width: EMOJI_SIZE, channels: 3 }),
-    );
-    perStyle[style]!++;
+    found[emojiSplit(name)].push({
+      bytes: toModelInput(png.data, png.width, png.height, { height: EMOJI_SIZE, width: EMOJI_SIZE, channels: 3 }),
+      style,
+    });
   }
+  const { kept, dropped } = dropCrossSplitDuplicates(found);
+  const perStyle = packages.map((_, i) => SPLITS.reduce((n, s) => n + kept[s].filter((r) => r.style === i).length, 0));
+  const bySplit = Object.fromEntries(SPLITS.map((s) => [s, kept[s].map((r) => r.bytes)])) as Record<Split, Uint8Array[]>;
   packages.forEach(({ style, version }, i) => {
     sources.push({
       package: style.package,
@@ -220,13 +208,15 @@ function buildEmoji32(outDir: string): Manifest {
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: 'emoji32',
+    version: EMOJI_SPLIT_VERSION,
     kind: 'rgb',
     shape: [EMOJI_SIZE, EMOJI_SIZE, 3],
     splits,
     sources,
     notes: [
       'Each 64×64 RGBA PNG is composited over white (straight alpha) and reduced to 32×32 by 2×2 mean, rounded half up (src/core/data/image.ts).',
-      'Split by emoji: FNV-1a 32 of the file name without ".png" and without skin-tone modifiers, mod 10: 0–7 train, 8 val, 9 test. Both styles and all skin tones of an emoji share a split.',
+      'Split by emoji (src/core/data/emojiSplit.ts): FNV-1a 32 of the file name without ".png", without skin-tone modifiers and without U+FE0F, mod 10: 0–7 train, 8 val, 9 test. Both styles, all skin tones and both presentations of an emoji share a split.',
+      `Images byte-identical to an image of an earlier split (train, then val, then test) are dropped: ${dropped.val} from val, ${dropped.test} from test.`,
       'Images are stored sorted by file name, then style (Google before Twitter).',
       skipped.length === 0
         ? 'No PNG failed to decode.'
@@ -245,11 +235,15 @@ function describe(manifest: Manifest, seconds: number): string {
 }
 
 /** True when a dataset folder has a manifest and every file it lists has the right length and checksum. */
-function isIntact(dir: string): boolean {
+/** Build-rule version of each dataset (manifest.version; absent means 1). */
+const VERSIONS: Record<string, number> = { mnist: 1, emoji32: EMOJI_SPLIT_VERSION };
+
+function isIntact(dir: string, version: number): boolean {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return false;
   try {
     const manifest = parseManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+    if ((manifest.version ?? 1) !== version) return false;
     for (const split of SPLITS)
       for (const file of Object.values(manifest.splits[split].files)) verifyBytes(new Uint8Array(readFileSync(join(dir, file.path))), file);
     return true;
@@ -273,7 +267,7 @@ function main(): void {
     const build = builders[name];
     if (build === undefined) throw new Error(`--only: unknown dataset "${name}" (known: ${Object.keys(builders).join(', ')})`);
     const dir = join(resolve(values.out), name);
-    if (values['if-missing'] && isIntact(dir)) continue;
+    if (values['if-missing'] && isIntact(dir, VERSIONS[name] ?? 1)) continue;
     const t0 = performance.now();
     const manifest = build(resolve(values.out));
     console.log(describe(manifest, (performance.now() - t0) / 1000));

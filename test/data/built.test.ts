@@ -11,6 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binarize } from '../../src/core/data/binarize';
+import { checksumHex } from '../../src/core/data/checksum';
+import { EMOJI_SPLIT_VERSION } from '../../src/core/data/emojiSplit';
 import { loadDataset, type Dataset } from '../../src/core/data/dataset';
 import { parseIdxU8 } from '../../src/core/data/idx';
 import { mulberry32 } from '../../src/core/random';
@@ -93,6 +95,21 @@ describe('Emoji-32 files', () => {
       ['emoji-datasource-twitter', 'CC-BY-4.0'],
     ]);
     expect(emoji.manifest!.sources[1]!.attribution).toMatch(/Twitter, Inc and other contributors/);
+  });
+
+  it('shares no image between splits, and was built under the current split rule', () => {
+    expect(emoji.manifest!.version).toBe(EMOJI_SPLIT_VERSION);
+    const seen = new Map<string, string>();
+    const key = (a: Uint8Array) => Array.from(a.subarray(0, 64)).join(',') + ':' + checksumHex(a);
+    for (const split of ['train', 'val', 'test'] as const) {
+      const all = emoji.images(split);
+      const mine = new Set<string>();
+      for (let i = 0; i < emoji.count(split); i++) mine.add(key(all.subarray(i * 3072, (i + 1) * 3072)));
+      for (const k of mine) {
+        expect(seen.get(k), `a ${split} image is also in ${seen.get(k)}`).toBeUndefined();
+      }
+      for (const k of mine) seen.set(k, split);
+    }
   });
 
   it('has a white background (corners composited over white)', () => {

@@ -54,6 +54,8 @@ export interface SourceInfo {
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   name: string;
+  /** Version of the build rules of this dataset (absent: 1). A build under older rules is rebuilt. */
+  version?: number;
   kind: DatasetKind;
   /** [H, W, C] of one image. */
   shape: [number, number, number];
@@ -95,6 +97,7 @@ export function parseManifest(json: unknown): Manifest {
   return {
     format: MANIFEST_FORMAT,
     name,
+    ...(isCount(m.version) ? { version: m.version } : {}),
     kind,
     shape: [shape[0], shape[1], channels],
     splits,
