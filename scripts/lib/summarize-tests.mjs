@@ -1,9 +1,9 @@
-// Adds up vitest's and Playwright's JSON reports into the one closing line CI reads:
+// Adds up vitest's and Playwright's JSON reports and pytest's JUnit XML into the one closing line CI reads:
 // "N passed, N failed" (", N skipped" when some were). A report that should exist but does not counts
 // as one failure, so a runner that crashed can never look green.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
-const [unitPath, e2ePath] = process.argv.slice(2);
+const [unitPath, e2ePath, pyPath] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -18,6 +18,23 @@ if (existsSync(unitPath)) {
 } else {
   console.error(`no unit-test report at ${unitPath}`);
   failed += 1;
+}
+
+// pytest's JUnit XML: <testsuite tests="N" failures="F" errors="E" skipped="S">.
+if (pyPath) {
+  if (existsSync(pyPath)) {
+    const xml = readFileSync(pyPath, 'utf8');
+    const suite = /<testsuite\b[^>]*>/.exec(xml)?.[0] ?? '';
+    const attr = (name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+    const bad = attr('failures') + attr('errors');
+    passed += attr('tests') - bad - attr('skipped');
+    failed += bad;
+    skipped += attr('skipped');
+    if (!suite) failed += 1;
+  } else {
+    console.error(`no pytest report at ${pyPath}`);
+    failed += 1;
+  }
 }
 
 const hasSpecs = existsSync('e2e') && readdirSync('e2e').some((f) => f.endsWith('.spec.ts'));

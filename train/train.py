@@ -1,0 +1,338 @@
+"""Native training path: PyTorch (Debian's python3-torch), the way the shipped models are trained.
+
+    /usr/bin/python3 train/train.py --preset small-emoji-pixelcnn --data emoji32 --out runs/x [options]
+    torchrun --nproc_per_node 2 train/train.py ...      (data-parallel: gloo on CPU, nccl on GPUs)
+
+Builds the model from the same ModelConfig JSON as the TypeScript side (src/core/models/presets.json, or
+--config FILE, or the config of --init DIR), trains on the project's prepared datasets (public/data: the same
+splits; MNIST binarised afresh per batch, validated on the fixed draw), and writes the project's artifacts:
+--out/model.json + weights.bin (the app, `npm run eval` and scripts/ship.ts load them unchanged),
+--out/checkpoint.pt (weights, optimiser, step, data position: --resume continues it) and --out/events.jsonl
+(one line per validation: step, wall and CPU seconds, train and validation bits/dim).
+
+Under torchrun every process draws the same global batch from the same seeded generator and trains on its
+own slice; DistributedDataParallel averages the gradients, so N processes take the same steps as one process
+with the same global batch (train/tests/test_distributed.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pixelrnn.artifacts import read_artifacts, load_weights, save_model  # noqa: E402
+from pixelrnn.config import dims, preset, validate_config  # noqa: E402
+from pixelrnn.data import Dataset, dynamic_binarize  # noqa: E402
+from pixelrnn.model import PixelModel  # noqa: E402
+
+LN2 = math.log(2)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    m = p.add_argument_group("model")
+    m.add_argument("--preset", help="a preset of src/core/models/presets.json")
+    m.add_argument("--config", help="a ModelConfig JSON file")
+    m.add_argument("--init", help="start from the weights (and config) of a saved model folder")
+    m.add_argument("--layers", type=int)
+    m.add_argument("--hidden", type=int)
+    m.add_argument("--head", type=int, help="head width")
+    t = p.add_argument_group("training")
+    t.add_argument("--data", choices=["mnist", "emoji32"], help="dataset (default: from the image shape)")
+    t.add_argument("--steps", type=int, default=2000, help="total steps to train to")
+    t.add_argument("--batch", type=int, default=16, help="global batch size (the paper's 16)")
+    t.add_argument("--optimizer", choices=["adam", "rmsprop"], default="adam")
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
+    t.add_argument("--warmup", type=int, default=0)
+    t.add_argument("--min-lr-factor", type=float, default=0.05)
+    t.add_argument("--clip", type=float, default=0.0, help="clip the global gradient norm (0: off)")
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--time-limit", type=float, help="stop cleanly after this many minutes of wall time")
+    t.add_argument("--threads", type=int, default=0, help="torch threads per process (default: cores / processes)")
+    o = p.add_argument_group("evaluation and output")
+    o.add_argument("--eval-every", type=int, default=500)
+    o.add_argument("--valid-limit", type=int, default=1000, help="validation images (0: all)")
+    o.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    o.add_argument("--out", required=True)
+    o.add_argument("--resume", action="store_true", help="continue --out/checkpoint.pt")
+    o.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    o.add_argument("--log-losses", action="store_true", help="log every step's loss to events.jsonl (tests)")
+    return p.parse_args(argv)
+
+
+class Run:
+    """Process group facts: rank 0 writes files; every rank trains on its slice of the global batch."""
+
+    def __init__(self, device: str):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local = int(os.environ.get("LOCAL_RANK", "0"))
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(f"cuda:{self.local}" if device == "cuda" else "cpu")
+        if self.world > 1:
+            dist.init_process_group("nccl" if device == "cuda" else "gloo")
+        self.main = self.rank == 0
+
+    def all_sum(self, values: list[float]) -> list[float]:
+        if self.world == 1:
+            return values
+        t = torch.tensor(values, dtype=torch.float64)
+        dist.all_reduce(t)
+        return t.tolist()
+
+
+def lr_at(args, step: int) -> float:
+    if args.warmup and step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    if args.schedule == "cosine":
+        t = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
+        return args.lr * (args.min_lr_factor + (1 - args.min_lr_factor) * 0.5 * (1 + math.cos(math.pi * t)))
+    return args.lr
+
+
+def build_config(args, ck: dict | None) -> tuple[dict, dict | None]:
+    """The config, and the initial weights when --init names a saved model."""
+    if ck:
+        return ck["config"], None
+    init_weights = None
+    if args.init:
+        config, init_weights, _ = read_artifacts(args.init)
+    elif args.config:
+        config = json.loads(Path(args.config).read_text())
+    elif args.preset:
+        config = preset(args.preset)
+    else:
+        raise SystemExit("train: give --preset, --config or --init")
+    for k, v in (("layers", args.layers), ("hidden", args.hidden), ("headWidth", args.head)):
+        if v is not None:
+            if init_weights is not None:
+                raise SystemExit("train: --layers/--hidden/--head cannot change a model given by --init")
+            config[k] = v
+    config["seed"] = args.seed if not args.init else config["seed"]
+    validate_config(config)
+    return config, init_weights
+
+
+def dataset_for(config: dict, name: str | None) -> Dataset:
+    name = name or ("mnist" if config["output"] == "binary" else "emoji32")
+    ds = Dataset(name)
+    h, w, c = ds.shape
+    if (config["height"], config["width"], config["channels"]) != (h, w, c) or (config["output"] == "binary") != (ds.kind == "binary"):
+        raise SystemExit(f"train: the model is {config['height']}×{config['width']}×{config['channels']} {config['output']}; "
+                         f"{name} has {h}×{w}×{c} {ds.kind} images")
+    return ds
+
+
+@torch.no_grad()
+def evaluate(model: PixelModel, images: np.ndarray, device, batch: int = 50) -> float:
+    """Mean NLL in nats per image over `images` (uint8 [N,H,W,C])."""
+    model.eval()
+    total = 0.0
+    for i in range(0, len(images), batch):
+        x = torch.from_numpy(np.array(images[i : i + batch])).to(device).permute(0, 3, 1, 2).float()
+        total += model.nll_per_image(x).double().sum().item()
+    model.train()
+    return total / len(images)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    run = Run(args.device)
+    cores = os.cpu_count() or 1
+    threads = args.threads or max(1, cores // run.world)
+    torch.set_num_threads(threads)
+    out = Path(args.out)
+    ck_path = out / "checkpoint.pt"
+    ck = None
+    if args.resume:
+        if not ck_path.exists():
+            raise SystemExit(f"train: cannot resume: {ck_path} not found")
+        ck = torch.load(ck_path, map_location="cpu")
+    elif ck_path.exists():
+        raise SystemExit(f"train: {out} already holds a checkpoint: add --resume to continue it, or choose another --out")
+
+    config, init_weights = build_config(args, ck)
+    setup = ck["setup"] if ck else {"data": args.data, "batch": args.batch, "seed": args.seed, "commands": []}
+    setup["commands"] = setup["commands"] + [" ".join(["train/train.py", *(argv if argv is not None else sys.argv[1:])])]
+    ds = dataset_for(config, setup["data"])
+    setup["data"] = ds.name
+    global_batch = setup["batch"]
+    if global_batch % run.world:
+        raise SystemExit(f"train: the global batch {global_batch} must be a multiple of the {run.world} processes")
+    local_batch = global_batch // run.world
+
+    # 1) the model: fresh from the config's seed, from --init's weights, or from the checkpoint
+    model = PixelModel(config)
+    if init_weights is not None:
+        load_weights(model, init_weights, args.init)
+    if ck:
+        load_weights(model, {k: v.numpy() for k, v in ck["weights"].items()}, str(ck_path))
+    model.to(run.device)
+    params = [p for _, p in model.named_weights()]
+    opt = (torch.optim.Adam(params, lr=args.lr) if args.optimizer == "adam"
+           else torch.optim.RMSprop(params, lr=args.lr, alpha=0.9, eps=1e-8))
+    if ck:
+        opt.load_state_dict(ck["optimizer"])
+    net = NllOf(model)
+    if run.world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(net)  # averages the gradients over the ranks
+
+    # 2) the data: one generator shared by all ranks gives the global batch; each rank takes its slice
+    train = ds.images("train")
+    valid = ds.eval_images("val", args.valid_limit or None)
+    rng = np.random.default_rng(setup["seed"])
+    order = rng.permutation(len(train))
+    pos, epoch = 0, 0
+    if ck:
+        rng.bit_generator.state = ck["rng"]
+        order, pos, epoch = np.array(ck["order"]), ck["pos"], ck["epoch"]
+
+    step = ck["step"] if ck else 0
+    wall_before = ck["wallSeconds"] if ck else 0.0
+    cpu_before = ck["cpuSeconds"] if ck else 0.0
+    history = ck["history"] if ck else []
+    t0, c0 = time.time(), time.process_time()
+    last_ck = time.time()
+    deadline = t0 + args.time_limit * 60 if args.time_limit else None
+    events = out / "events.jsonl"
+    if run.main:
+        out.mkdir(parents=True, exist_ok=True)
+    d = dims(config)
+    recent: list[float] = []
+    skipped = 0
+
+    def cpu_seconds() -> float:
+        return cpu_before + run.all_sum([time.process_time() - c0])[0]
+
+    def log(obj: dict) -> None:
+        if run.main:
+            with open(events, "a") as f:
+                f.write(json.dumps(obj) + "\n")
+
+    def card(valid_nats: float | None, cpu: float) -> dict:
+        return {
+            "name": args.preset or config["arch"],
+            "architecture": {**config, "description": {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN"}[config["arch"]]},
+            "parameters": sum(p.numel() for p in params),
+            "dataset": {"name": ds.name, "trainSplit": "train", "validSplit": "val", "validImages": len(valid)},
+            "steps": step,
+            "skippedSteps": skipped,
+            "optimizer": {"kind": args.optimizer},
+            "lr": args.lr,
+            "schedule": {"kind": args.schedule, "warmupSteps": args.warmup, "minFactor": args.min_lr_factor},
+            "clipNorm": args.clip,
+            "batchSize": global_batch,
+            "trainSeconds": round(wall_before + time.time() - t0),
+            "cpuSeconds": round(cpu),
+            "hardware": {"backend": "pytorch " + torch.__version__ + (" cuda" if run.device.type == "cuda" else " cpu"),
+                         "cpu": platform.processor() or platform.machine(), "cores": cores, "processes": run.world,
+                         "threadsPerProcess": threads,
+                         **({"gpu": torch.cuda.get_device_name(run.device)} if run.device.type == "cuda" else {})},
+            "commands": setup["commands"],
+            "trainer": "pytorch",
+            "valid": None if valid_nats is None else {"step": step, "natsPerImage": valid_nats, "bitsPerDim": valid_nats / (d * LN2), "images": len(valid)},
+            "curve": history,
+        }
+
+    def checkpoint(valid_nats: float | None) -> None:
+        cpu = cpu_seconds()  # a collective: every rank calls it
+        if not run.main:
+            return
+        state = {
+            "config": config, "setup": setup, "step": step, "epoch": epoch, "pos": pos, "order": order.tolist(),
+            "rng": rng.bit_generator.state, "optimizer": opt.state_dict(),
+            "weights": {n: p.detach().cpu().clone() for n, p in model.named_weights()},
+            "wallSeconds": wall_before + time.time() - t0, "cpuSeconds": cpu, "history": history,
+        }
+        tmp = out / f".checkpoint.pt.{os.getpid()}.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, ck_path)  # atomic: a kill leaves the old checkpoint or the new one, never a mix
+        save_model(model, out, card(valid_nats, cpu))
+
+    def validate() -> float:
+        nats = evaluate(model, valid, run.device)
+        train_bpd = float(np.mean(recent)) / (d * LN2) if recent else None
+        history.append({"step": step, "wallHours": (wall_before + time.time() - t0) / 3600, "cpuHours": cpu_seconds() / 3600,
+                        "trainBitsPerDim": train_bpd, "validBitsPerDim": nats / (d * LN2), "validNats": nats})
+        log({"kind": "eval", **history[-1]})
+        if run.main:
+            unit = f"{nats:.2f} nats" if config["output"] == "binary" else f"{nats / (d * LN2):.4f} bits/dim"
+            print(f"step {step}: valid {unit}  ({history[-1]['wallHours'] * 60:.1f} min)", flush=True)
+        recent.clear()
+        return nats
+
+    # 3) the loop
+    valid_nats = None
+    while step < args.steps and not run.all_sum([1.0 if run.main and deadline and time.time() > deadline else 0.0])[0]:
+        if pos + global_batch > len(order):
+            epoch, pos = epoch + 1, 0
+            order = rng.permutation(len(train))
+        idx = np.sort(order[pos : pos + global_batch])
+        pos += global_batch
+        batch = train[idx]
+        if ds.kind == "binary":
+            batch = dynamic_binarize(batch, rng)
+        mine = batch[run.rank * local_batch : (run.rank + 1) * local_batch]
+        x = torch.from_numpy(np.ascontiguousarray(mine)).to(run.device).permute(0, 3, 1, 2).float()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(args, step)
+        loss = net(x).mean()  # nats per image, mean over this rank's slice
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        global_loss = run.all_sum([loss.item()])[0] / run.world
+        finite = math.isfinite(global_loss)
+        if finite and args.clip > 0:
+            norm = torch.nn.utils.clip_grad_norm_(params, args.clip)
+            finite = bool(torch.isfinite(norm))
+        if not finite:
+            skipped += 1  # NaN/Inf guard: skip the step, keep the last good weights
+            if skipped > 50:
+                raise SystemExit("train: more than 50 non-finite steps; lower --lr or add --clip")
+        else:
+            opt.step()
+            recent.append(global_loss)
+        step += 1
+        if args.log_losses:
+            log({"kind": "step", "step": step, "loss": global_loss})
+        if args.eval_every and step % args.eval_every == 0:
+            valid_nats = validate()
+        if run.all_sum([1.0 if run.main and time.time() - last_ck > args.checkpoint_minutes * 60 else 0.0])[0]:
+            checkpoint(valid_nats)
+            last_ck = time.time()
+    if not history or history[-1]["step"] != step:
+        valid_nats = validate()
+    checkpoint(valid_nats)
+    report = {"steps": step, "validNats": valid_nats, "validBitsPerDim": valid_nats / (d * LN2),
+              "wallSeconds": round(wall_before + time.time() - t0), "out": str(out)}
+    if run.main:
+        print(json.dumps(report), flush=True)
+    if run.world > 1:
+        dist.destroy_process_group()
+    return report
+
+
+class NllOf(torch.nn.Module):
+    """The model's per-image NLL as a module's forward, so that DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: PixelModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.nll_per_image(x)
+
+
+if __name__ == "__main__":
+    main()
