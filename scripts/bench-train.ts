@@ -13,6 +13,11 @@
  * CIFAR-10 models (12-layer Row/Diagonal LSTM, 15-layer PixelCNN, h = 128, head 1024) — meant for a GPU.
  * --profile prints the number of kernels one step runs and the ten most expensive (tf.profile), per
  * architecture and path. The project's path includes the fused LSTM cell (src/core/layers/lstmKernels.ts).
+ *
+ * The same shapes also run through the native PyTorch trainer (train/bench.py, Debian's /usr/bin/python3 with
+ * python3-torch, all cores) in the same run, unless --no-torch: every row gets its achieved GFLOP/s (from
+ * src/core/models/flops.ts) and the JSON's `vsTorch` gives, per architecture and TypeScript path, its step
+ * time ÷ PyTorch's (Adam there, RMSProp here: the optimiser's cost is negligible next to the model's).
  * The last line printed is one JSON object with every figure.
  */
 import { parseArgs } from 'node:util';
@@ -27,6 +32,8 @@ const { values } = parseArgs({
     archs: { type: 'string', default: 'pixelcnn,rowlstm,diagonal' },
     paths: { type: 'string', default: 'tfjs,project' },
     profile: { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false },
+    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
   },
 });
 
@@ -37,6 +44,7 @@ const { preset } = await import('../src/core/models/presets');
 const { meanNll } = await import('../src/core/likelihood');
 const { gradientPath } = await import('../src/core/layers/convGrad');
 const { fusedLstm } = await import('../src/core/layers/lstmKernels');
+const { trainingFlops } = await import('../src/core/models/flops');
 
 type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
 const batch = Number(values.batch);
@@ -57,6 +65,7 @@ interface Row {
   params: number;
   msPerStep: number | null;
   imagesPerSec: number | null;
+  gflops?: number | null;
   /** Why the step could not run on this path (e.g. wasm has no Conv2DBackpropFilter kernel). */
   error?: string;
   topKernels?: [string, number][];
@@ -97,7 +106,15 @@ for (const size of sizes)
       }
       times.sort((a, b) => a - b);
       const ms = times[Math.floor(times.length / 2)]!;
-      const row: Row = { size, arch, path, params: model.params.count(), msPerStep: +ms.toFixed(1), imagesPerSec: +((1000 * batch) / ms).toFixed(2) };
+      const row: Row = {
+        size,
+        arch,
+        path,
+        params: model.params.count(),
+        msPerStep: +ms.toFixed(1),
+        imagesPerSec: +((1000 * batch) / ms).toFixed(2),
+        gflops: +(trainingFlops(model.config, batch) / ms / 1e6).toFixed(2),
+      };
       if (values.profile) {
         const prof = await tf.profile(step);
         const agg = new Map<string, number>();
@@ -125,4 +142,31 @@ const speedups = rows
     return { size: r.size, arch: r.arch, speedup: ok ? +(base.msPerStep! / r.msPerStep!).toFixed(2) : null };
   });
 for (const s of speedups) if (s.speedup !== null) console.log(`${s.size} ${s.arch}: project path ${s.speedup}× the tfjs path`);
-console.log(JSON.stringify({ bench: 'train', backend, batch, steps, rows, speedups }));
+
+// The native PyTorch path on the same shapes, in this same run.
+let torch: { version: string; threads: number } | null = null;
+const vsTorch: { size: string; arch: Arch; path: string; vsTorch: number | null }[] = [];
+if (!values['no-torch']) {
+  const { execFileSync } = await import('node:child_process');
+  const names = sizes.flatMap((size) => archs.map((arch) => presetOf(size, arch)));
+  try {
+    const out = execFileSync(values.python!, ['train/bench.py', '--presets', names.join(','), '--batch', String(batch), '--steps', String(steps)], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; threads: number; rows: { preset: string; msPerStep: number; spread: number[] }[] };
+    torch = { version: r.torch, threads: r.threads };
+    for (const size of sizes)
+      for (const arch of archs) {
+        const t = r.rows.find((x) => x.preset === presetOf(size, arch))!;
+        const flops = trainingFlops(preset(presetOf(size, arch)), batch);
+        const row: Row = { size, arch, path: 'pytorch', params: 0, msPerStep: t.msPerStep, imagesPerSec: +((1000 * batch) / t.msPerStep).toFixed(2), gflops: +(flops / t.msPerStep / 1e6).toFixed(2) };
+        rows.push(row);
+        console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${'pytorch'.padEnd(14)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s  (spread ${t.spread.join('–')} ms)`);
+        for (const mine of rows.filter((x) => x.size === size && x.arch === arch && x.path !== 'pytorch'))
+          vsTorch.push({ size, arch, path: mine.path, vsTorch: mine.msPerStep ? +(mine.msPerStep / t.msPerStep).toFixed(2) : null });
+      }
+  } catch (e) {
+    console.log(`PyTorch path not measured: ${(e as Error).message.split('\n')[0]} (install python3-torch, or pass --no-torch)`);
+  }
+}
+for (const r of rows) if (r.gflops) console.log(`${r.size} ${r.arch} ${r.path}: ${r.gflops} GFLOP/s`);
+for (const v of vsTorch) if (v.vsTorch !== null) console.log(`${v.size} ${v.arch} ${v.path}: ${v.vsTorch}× PyTorch's step time`);
+console.log(JSON.stringify({ bench: 'train', backend, batch, steps, torch, rows, speedups, vsTorch }));
