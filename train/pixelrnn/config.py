@@ -20,6 +20,11 @@ def presets() -> dict[str, dict]:
     return json.loads(PRESETS_FILE.read_text())["presets"]
 
 
+def limits() -> dict[str, int]:
+    """Sane limits of a config (presets.json, shared with src/core/models/config.ts)."""
+    return json.loads(PRESETS_FILE.read_text())["limits"]
+
+
 def preset(name: str, **overrides) -> dict:
     p = presets()
     if name not in p:
@@ -58,7 +63,13 @@ def validate_config(c: dict) -> None:
         fail(f'firstKernel must be odd, got {c["firstKernel"]}')
     if c["channels"] == 3 and c["hidden"] < 3:
         fail("an RGB model needs hidden ≥ 3 (one feature per colour group at least)")
+    lim = limits()
+    for k in ("height", "width", "layers", "hidden", "headWidth", "firstKernel"):
+        if c[k] > lim[k]:
+            fail(f"{k} = {c[k]} is beyond this app's limit of {lim[k]}")
     cond = c.get("condition")
+    if cond and not cond.get("mapChannels", 0) <= lim["mapChannels"]:
+        fail(f"mapChannels must be at most {lim['mapChannels']}")
     if cond:
         sh, sw, mc = cond["smallHeight"], cond["smallWidth"], cond["mapChannels"]
         if c["height"] % sh or c["width"] % sw:

@@ -100,3 +100,11 @@ def test_weight_layout_is_the_typescript_one(both_ways):
         ts = json.loads((root / f"ts{i}" / "model.json").read_text())["weightsManifest"][0]["weights"]
         mine = [{"name": n, "shape": list(p.shape), "dtype": "float32"} for n, p in pt.named_weights()]
         assert mine == ts, IDS[i]
+
+
+def test_same_limits_as_typescript():
+    """An absurd config is refused here too, with the limit of presets.json, before anything is built."""
+    from pixelrnn.config import validate_config
+
+    with pytest.raises(ValueError, match="layers = 10000 is beyond this app's limit of 64"):
+        validate_config(tiny_config("pixelcnn", 3, layers=10000))

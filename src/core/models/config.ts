@@ -3,6 +3,8 @@
  * A config is plain JSON: it is stored in model.json next to the weights and fully determines the graph.
  */
 
+import presetFile from './presets.json';
+
 export type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
 
 /** 'binary': one sigmoid logit per sub-pixel (binarised MNIST). 'softmax256': a 256-way softmax per colour. */
@@ -51,6 +53,32 @@ export function dims(config: Pick<ModelConfig, 'height' | 'width' | 'channels'>)
   return config.height * config.width * config.channels;
 }
 
+/**
+ * Sane limits of a config, checked before anything is allocated (an imported model.json could otherwise ask
+ * for a huge model). In presets.json, shared with the PyTorch trainer.
+ */
+export const LIMITS: Readonly<Record<'height' | 'width' | 'layers' | 'hidden' | 'headWidth' | 'firstKernel' | 'mapChannels' | 'parameters', number>> =
+  presetFile.limits;
+
+/** Number of trainable parameters of a config, computed from its shape alone (equals PixelModel.params.count()). */
+export function parameterCount(c: ModelConfig): number {
+  const { channels: C, hidden: h, headWidth: hw, firstKernel: k, layers } = c;
+  const K = categories(c) === 2 ? 1 : 256;
+  const map = c.condition?.mapChannels ?? 0;
+  const conv = (kh: number, kw: number, cin: number, cout: number, bias = true) => kh * kw * cin * cout + (bias ? cout : 0);
+  let n = conv(k, k, C, 2 * h) + conv(1, 1, 2 * h, hw) + conv(1, 1, hw, C * K);
+  if (c.condition) {
+    const steps = Math.round(Math.log2(c.height / c.condition.smallHeight));
+    for (let i = 0; i < steps; i++) n += conv(4, 4, i === 0 ? C : map, map);
+    n += conv(1, 1, map, 2 * h, false);
+  }
+  let layer = conv(1, 1, h, 2 * h) + (c.skip ? conv(1, 1, 2 * h, 2 * h) : 0);
+  if (c.arch === 'pixelcnn') layer += conv(1, 1, 2 * h, h) + conv(3, 3, h, h) + (map ? conv(1, 1, map, h, false) : 0);
+  else if (c.arch === 'rowlstm') layer += conv(1, 3, 2 * h, 4 * h) + 3 * h * 4 * h + 2 * h + (map ? conv(1, 1, map, 4 * h, false) : 0);
+  else layer += 2 * (conv(1, 1, 2 * h, 4 * h) + 2 * h * 4 * h + 2 * h + (map ? conv(1, 1, map, 4 * h, false) : 0));
+  return n + layers * layer;
+}
+
 export function validateConfig(c: ModelConfig): void {
   const fail = (msg: string): never => {
     throw new Error(`Invalid model config: ${msg}`);
@@ -65,6 +93,9 @@ export function validateConfig(c: ModelConfig): void {
   }
   if (c.firstKernel % 2 !== 1) fail(`firstKernel must be odd, got ${c.firstKernel}`);
   if (c.channels === 3 && c.hidden < 3) fail('an RGB model needs hidden ≥ 3 (one feature per colour group at least)');
+  for (const k of ['height', 'width', 'layers', 'hidden', 'headWidth', 'firstKernel'] as const)
+    if (c[k] > LIMITS[k]) fail(`${k} = ${c[k]} is beyond this app's limit of ${LIMITS[k]}`);
+  if (c.condition && !(c.condition.mapChannels <= LIMITS.mapChannels)) fail(`mapChannels must be at most ${LIMITS.mapChannels}`);
   if (c.condition) {
     const { smallHeight, smallWidth, mapChannels } = c.condition;
     if (c.height % smallHeight !== 0 || c.width % smallWidth !== 0) fail('the target size must be a multiple of the small size');
@@ -72,4 +103,6 @@ export function validateConfig(c: ModelConfig): void {
     if (f !== c.width / smallWidth || (f & (f - 1)) !== 0 || f < 2) fail('the upsampling factor must be the same power of two ≥ 2 on both axes');
     if (!Number.isInteger(mapChannels) || mapChannels < 1) fail('mapChannels must be a positive integer');
   }
+  const params = parameterCount(c);
+  if (params > LIMITS.parameters) fail(`${params.toLocaleString('en')} parameters is beyond this app's limit of ${LIMITS.parameters.toLocaleString('en')}`);
 }
