@@ -129,7 +129,7 @@ const targetSteps = int('steps', 1);
 if (args.resume) {
   if (!outDir) fail('--resume needs --out DIR (the folder of the run to continue)');
   const ckDir = path.join(outDir, 'checkpoint');
-  const ck = await loadCheckpoint(fileHandler(ckDir)).catch((e: Error) => fail(`cannot resume: ${e.message}`));
+  const ck = await loadCheckpoint(fileHandler(ckDir, { versionedWeights: true })).catch((e: Error) => fail(`cannot resume: ${e.message}`));
   const card = ((ck.userDefinedMetadata as { card?: ModelCard } | undefined)?.card ?? {}) as { training?: Setup };
   if (!card.training) fail(`${ckDir} has no training setup in its card`);
   setup = { ...card.training, commands: [...card.training.commands, command] };
@@ -217,8 +217,8 @@ const card = (): ModelCard => ({
 
 const saveAll = async (checkpoint?: import('@tensorflow/tfjs').io.ModelArtifacts) => {
   const c = card();
-  if (checkpoint) await fileHandler(path.join(outDir, 'checkpoint')).save!(checkpoint);
-  else await saveCheckpoint(trainer, fileHandler(path.join(outDir, 'checkpoint')), c);
+  if (checkpoint) await fileHandler(path.join(outDir, 'checkpoint'), { versionedWeights: true }).save!(checkpoint);
+  else await saveCheckpoint(trainer, fileHandler(path.join(outDir, 'checkpoint'), { versionedWeights: true }), c);
   await saveModel(model, fileHandler(outDir), c);
   await flushEvents();
 };
