@@ -59,6 +59,8 @@ def parse_args(argv=None):
     t.add_argument("--clip", type=float, default=0.0, help="clip the global gradient norm (0: off)")
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--time-limit", type=float, help="stop cleanly after this many minutes of wall time")
+    t.add_argument("--decay-minutes", type=float, default=0.0,
+                   help="with --time-limit: cosine-decay the learning rate to --min-lr-factor over the last MIN minutes")
     t.add_argument("--threads", type=int, default=0, help="torch threads per process (default: cores / processes)")
     o = p.add_argument_group("evaluation and output")
     o.add_argument("--eval-every", type=int, default=500)
@@ -93,9 +95,12 @@ class Run:
         return t.tolist()
 
 
-def lr_at(args, step: int) -> float:
+def lr_at(args, step: int, seconds_left: float | None = None) -> float:
     if args.warmup and step < args.warmup:
         return args.lr * (step + 1) / args.warmup
+    if args.decay_minutes and seconds_left is not None:
+        t = min(1.0, max(0.0, 1 - seconds_left / (args.decay_minutes * 60)))
+        return args.lr * (args.min_lr_factor + (1 - args.min_lr_factor) * 0.5 * (1 + math.cos(math.pi * t)))
     if args.schedule == "cosine":
         t = min(1.0, (step - args.warmup) / max(1, args.steps - args.warmup))
         return args.lr * (args.min_lr_factor + (1 - args.min_lr_factor) * 0.5 * (1 + math.cos(math.pi * t)))
@@ -287,7 +292,7 @@ def main(argv=None) -> dict:
         mine = batch[run.rank * local_batch : (run.rank + 1) * local_batch]
         x = torch.from_numpy(np.ascontiguousarray(mine)).to(run.device).permute(0, 3, 1, 2).float()
         for g in opt.param_groups:
-            g["lr"] = lr_at(args, step)
+            g["lr"] = lr_at(args, step, deadline - time.time() if deadline else None)
         loss = net(x).mean()  # nats per image, mean over this rank's slice
         opt.zero_grad(set_to_none=True)
         loss.backward()
