@@ -109,7 +109,7 @@ if (crossBackends.length) {
     const per = cfg.height * cfg.width * cfg.channels;
     const n = Math.min(dataset.count('test'), limit ?? 2);
     const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
-    // 1. Logits of the first image on every backend: how many are bit-equal to the first backend's.
+    // 1. Logits of the first image on every backend (full forward pass): how many are bit-equal, per pair.
     const logits: Record<string, Float32Array> = {};
     for (const b of crossBackends) {
       await tf.setBackend(b);
@@ -117,19 +117,18 @@ if (crossBackends.length) {
       logits[b] = (await l.data()) as Float32Array;
       l.dispose();
     }
-    const ref = logits[crossBackends[0]!]!;
-    const logitsEqual = Object.fromEntries(
-      crossBackends.slice(1).map((b) => {
-        const o = logits[b]!;
+    const logitsEqual: Record<string, { bitEqualFraction: number; maxAbsDiff: number }> = {};
+    for (let i = 0; i < crossBackends.length; i++)
+      for (let j = i + 1; j < crossBackends.length; j++) {
+        const [a, o] = [logits[crossBackends[i]!]!, logits[crossBackends[j]!]!];
         let same = 0;
-        let maxDiff = 0;
-        for (let i = 0; i < ref.length; i++) {
-          if (o[i] === ref[i]) same++;
-          maxDiff = Math.max(maxDiff, Math.abs(o[i]! - ref[i]!));
+        let maxAbsDiff = 0;
+        for (let k = 0; k < a.length; k++) {
+          if (o[k] === a[k]) same++;
+          maxAbsDiff = Math.max(maxAbsDiff, Math.abs(o[k]! - a[k]!));
         }
-        return [`${crossBackends[0]}-${b}`, { bitEqualFraction: same / ref.length, maxAbsDiff: maxDiff }];
-      }),
-    );
+        logitsEqual[`${crossBackends[i]}-${crossBackends[j]}`] = { bitEqualFraction: same / a.length, maxAbsDiff };
+      }
     // 2. Encode on each backend, decode on each other.
     const files: Record<string, Uint8Array[]> = {};
     for (const b of crossBackends) {
