@@ -121,14 +121,15 @@ async function ship(run: string, id: string): Promise<void> {
 
 async function table(): Promise<void> {
   const index = await readIndex();
-  console.log('| model | parameters | steps | train time | hardware | test NLL | test images |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| model | parameters | steps | train time | CPU-hours | trainer, hardware | test NLL | test images |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const m of index.models) {
     const card = JSON.parse(await readFile(join(MODELS, m.path), 'utf8')).userDefinedMetadata.card;
     const t = card.test;
     const nll = m.dataset === 'mnist' ? `${t.natsPerImage.toFixed(2)} nats` : `${t.bitsPerDim.toFixed(3)} bits/dim`;
     const hw = `${card.hardware?.backend ?? '?'}, ${card.hardware?.cores ?? '?'} cores`;
-    console.log(`| ${m.title} | ${card.parameters} | ${card.steps} | ${Math.round((card.trainSeconds ?? 0) / 60)} min | ${hw} | ${nll} | ${t.images} |`);
+    const cpuHours = card.cpuSeconds ? (card.cpuSeconds / 3600).toFixed(2) : 'not recorded';
+    console.log(`| ${m.title} | ${card.parameters} | ${card.steps} | ${Math.round((card.trainSeconds ?? 0) / 60)} min | ${cpuHours} | ${hw} | ${nll} | ${t.images} |`);
   }
 }
 
