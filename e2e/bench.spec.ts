@@ -31,3 +31,33 @@ test('bench page: cached sampling matches naive and beats it; the fused LSTM cel
     expect(r.speedup).toBeGreaterThan(1);
   }
 });
+
+/**
+ * The backends suite of the bench page at small scale, with the shipped Emoji-32 PixelCNN: for every
+ * backend this browser offers sampling sub-pixels/s, and for wasm training images/s, are measured and
+ * positive, with no tensor leak, and wasm runs threaded in the suite's worker (the page is cross-origin
+ * isolated). Training on the software GPUs and the cpu backend takes 10–40 s a step here, too long for CI.
+ * The figures are logged; at full scale (bench.html?suite=backends) they are the README's.
+ */
+test('bench page: sampling and training speed of the shipped Emoji PixelCNN on every backend', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('./bench.html?suite=backends&model=emoji32-pixelcnn&batch=2&sampleSteps=6&trainBatch=1&trainSteps=1&trainBackends=wasm');
+  const out = page.getByTestId('bench-log');
+  await expect(out).toHaveAttribute('data-status', 'done', { timeout: 220_000 });
+  console.log(await out.textContent());
+  const result = JSON.parse((await out.getAttribute('data-result'))!) as {
+    isolated: boolean;
+    rows: { backend: string; detail: string; subPixelsPerSec: number | null; sampleSteps: number; imagesPerSec: number | null; trainSteps: number; error?: string }[];
+  };
+  expect(result.isolated).toBe(true);
+  expect(result.rows.map((r) => r.backend)).toEqual(['webgpu', 'wasm', 'webgl', 'cpu']);
+  for (const r of result.rows) {
+    expect(r.error, r.backend).toBeUndefined();
+    expect(r.sampleSteps, r.backend).toBe(6);
+    expect(r.subPixelsPerSec, r.backend).toBeGreaterThan(0);
+  }
+  const wasm = result.rows.find((r) => r.backend === 'wasm')!;
+  expect(wasm.trainSteps).toBe(1);
+  expect(wasm.imagesPerSec).toBeGreaterThan(0);
+  expect(wasm.detail).toMatch(/SIMD, a pool of \d+ threads?/);
+});

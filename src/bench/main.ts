@@ -1,34 +1,53 @@
 /**
- * The browser side of `npm run bench:sample` (bench.html): naive vs cached sampling with
- * src/core/sampling/benchmark.ts on the backend the app would choose. It runs on the page's main thread on
- * purpose (a benchmark, not the app); the JSON of all rows ends up in #out's data-result.
+ * The benchmark page (bench.html), on the page's main thread on purpose (a benchmark, not the app). Two
+ * suites, chosen by `?suite=`; the JSON of the results ends up in #out's data-result.
+ *
+ * - `checks` (default): naive vs cached sampling with src/core/sampling/benchmark.ts (the figures of
+ *   `npm run bench:sample`), the fused WebGPU LSTM cell and the training gradients against tfjs's, on one
+ *   backend (`?backend=`, else WebGPU when the browser has it).
+ * - `backends`: for each backend this browser offers (or `?backends=wasm,cpu`), the app's sampling speed
+ *   (cached sampler, sub-pixels/s) and training speed (real steps of the training loop, images/s;
+ *   `?trainBackends=` limits which) on a shipped model (`?model=`, default the Emoji-32 PixelCNN): the
+ *   figures the app's calibration compares. Sizes: `batch`, `sampleSteps`, `trainBatch`, `trainSteps`.
  */
-import { PixelModel, loadModel, preset, presets, type PresetName } from '../core/index';
-import { benchSampling, type SamplingBenchRow } from '../core/sampling/benchmark';
+import { PixelModel, preset, presets, type PresetName } from '../core/index';
 import { checkLstmCell } from '../core/layers/lstm';
+import { benchSampling, type SamplingBenchRow } from '../core/sampling/benchmark';
 import { checkGradients } from '../core/train/gradientCheck';
-import { chooseBackend, isBackendName, preferSmallMatmulOnSoftware } from '../gpu/backend';
-import * as tf from '@tensorflow/tfjs';
+import { isBackendName, probeAll, useBackend, type BackendName } from '../gpu/backend';
+import { BACKENDS } from '../gpu/names';
+import { benchModel, type BenchMessage } from './backends';
 
 const out = document.getElementById('out')!;
 const params = new URLSearchParams(location.search);
 const log = (line: string) => {
   out.textContent = out.textContent === 'starting…' ? line : `${out.textContent}\n${line}`;
 };
+const num = (k: string, d: number) => {
+  const v = Number(params.get(k) ?? d);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`?${k}= must be a positive number, got "${params.get(k)}"`);
+  return v;
+};
 
 async function modelFor(id: string): Promise<PixelModel> {
   if (id in presets) return new PixelModel(preset(id as PresetName));
-  const index = (await (await fetch('models/index.json')).json()) as { models: { id: string; path: string }[] };
-  const entry = index.models.find((m) => m.id === id);
-  if (!entry) throw new Error(`No model "${id}" in models/index.json and no preset of that name`);
-  return (await loadModel(tf.io.http(`models/${entry.path}`), entry.path)).model;
+  return benchModel(id, new URL('models/', document.baseURI).href);
 }
 
-async function main(): Promise<void> {
+function done(result: object): void {
+  log(JSON.stringify(result));
+  out.dataset.result = JSON.stringify(result);
+  out.dataset.status = 'done';
+}
+
+async function checks(): Promise<void> {
+  const env = await probeAll();
   const forced = params.get('backend');
-  const info = await chooseBackend(isBackendName(forced) ? forced : null);
-  const smallMatmul = preferSmallMatmulOnSoftware(info);
-  log(`backend: ${info.name} — ${info.reason}${smallMatmul ? ' (small-output matmul program)' : ''}`);
+  if (forced !== null && !isBackendName(forced)) throw new Error(`Unknown backend "${forced}": use ${BACKENDS.join(', ')}`);
+  const name: BackendName = forced ?? (env.probes.find((p) => p.name === 'webgpu')?.available ? 'webgpu' : 'cpu');
+  await useBackend(name, env);
+  const probe = env.probes.find((p) => p.name === name)!;
+  log(`backend: ${name} (${probe.detail})`);
   // The fused WebGPU LSTM cell (src/core/layers/lstmKernels.ts) against the composite of tfjs ops, here in the browser.
   const lstmCell = await checkLstmCell();
   const worst = Math.max(lstmCell.h, lstmCell.c, lstmCell.dGates, lstmCell.dcPrev);
@@ -41,8 +60,8 @@ async function main(): Promise<void> {
     log(`training gradients, ${arch}: largest relative difference from tfjs's ${g.maxRelErr.toExponential(1)}`);
   }
   const ids = (params.get('models') ?? 'small-mnist-pixelcnn,small-mnist-rowlstm,small-mnist-diagonal').split(',');
-  const batch = Number(params.get('batch') ?? 1);
-  const naiveSteps = Number(params.get('naiveSteps') ?? 3);
+  const batch = num('batch', 1);
+  const naiveSteps = num('naiveSteps', 3);
   const cs = params.get('cachedSteps') ?? '200';
   const rows: (SamplingBenchRow & { model: string })[] = [];
   for (const id of ids) {
@@ -55,13 +74,30 @@ async function main(): Promise<void> {
         `cached ${row.cachedSubpixelsPerSec.toFixed(1)} sub-px/s (${row.cachedSteps} steps), ×${row.speedup.toFixed(1)}, same draws: ${row.agree ? 'yes' : 'NO'}`,
     );
   }
-  const result = { backend: info.name, software: info.software, lstmCell, gradients, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) };
-  log(JSON.stringify(result));
-  out.dataset.result = JSON.stringify(result);
-  out.dataset.status = 'done';
+  done({ backend: name, software: probe.software, lstmCell, gradients, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) });
 }
 
-main().catch((e: unknown) => {
+/**
+ * The backends suite runs in a dedicated worker, as the app does: tfjs-wasm's threaded build blocks a page's
+ * main thread while it waits for its threads to start.
+ */
+function backends(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./backends.worker.ts', import.meta.url), { type: 'module', name: 'bench' });
+    worker.onmessage = (ev: MessageEvent<BenchMessage>) => {
+      const m = ev.data;
+      if (m.kind === 'log') log(m.line);
+      else if (m.kind === 'done') {
+        done(m.result);
+        resolve();
+      } else reject(new Error(m.message));
+    };
+    worker.onerror = (ev) => reject(new Error(ev.message || 'the benchmark worker crashed'));
+    worker.postMessage({ search: location.search, models: new URL('models/', document.baseURI).href });
+  });
+}
+
+(params.get('suite') === 'backends' ? backends() : checks()).catch((e: unknown) => {
   log(`error: ${(e as Error).message}`);
   out.dataset.status = 'error';
 });
