@@ -6,8 +6,11 @@ import { normalizeInput } from '../models/normalize';
 import { ConvBlock, type PixelModel } from '../models/pixelModel';
 import { causalTaps, matrix1x1, mm, Owned, rowColumns, tapMatrix, type CacheContext, type CoreCache } from './cached/common';
 import { DiagonalCache } from './cached/diagonal';
+import { DeviceSource } from './cached/deviceSource';
 import { ConvCache } from './cached/pixelcnn';
 import { RowLstmCache } from './cached/rowlstm';
+import type { DeviceImages } from './deviceImages';
+import type { DeviceLogitsProvider } from './deviceLoop';
 import { runSampling, type LogitsProvider } from './loop';
 import { smallTensor } from './naive';
 import type { SampleOptions, SampleResult } from './types';
@@ -43,7 +46,27 @@ export function cachedProvider(model: PixelModel, options: SampleOptions): Logit
   return new CachedProvider(model, options);
 }
 
-class CachedProvider implements LogitsProvider {
+/**
+ * The same provider for a loop that draws on the device (deviceLoop.ts): it reads the sub-pixels from the
+ * device images and leaves the logits there, so a step makes no read-back. Same tensors, same order of
+ * operations, once the sub-pixels are on the device: the same logits as `cachedProvider`.
+ */
+export function cachedDeviceProvider(model: PixelModel, options: SampleOptions): DeviceLogitsProvider {
+  return new CachedProvider(model, options);
+}
+
+/**
+ * Where the provider reads the sub-pixels: the host images (`logitsAt`) or the device ones (`logitsOn`,
+ * cached/deviceSource.ts). Both give the normalised values the first layer sees.
+ */
+export interface PixelSource {
+  /** The sub-pixels of pixel (i, j), normalised: [B, C]. */
+  centre(i: number, j: number): tf.Tensor2D;
+  /** The first layer's causal patch at (i, j) without its centre, normalised, in `causalTaps` order: [B, taps·C]. */
+  patch(i: number, j: number): tf.Tensor2D;
+}
+
+class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
   private readonly own = new Owned();
   private readonly B: number;
   private readonly H: number;
@@ -69,6 +92,7 @@ class CachedProvider implements LogitsProvider {
   private row = -1;
   private nbPixel = -1;
   private nb0: tf.Tensor2D | null = null;
+  private device: DeviceSource | null = null;
 
   constructor(
     private readonly model: PixelModel,
@@ -114,18 +138,30 @@ class CachedProvider implements LogitsProvider {
     const q = row * this.W + col;
     if (q < this.final) throw new Error('The cached sampler only moves forward in raster order');
     if (this.norm.length === 0) this.norm = (await this.normTable.data()) as Float32Array;
-    while (this.final < q) this.advance(this.final, null, images); // catch up on skipped (known) pixels
-    const out = this.advance(q, channel, images)!;
+    const source: PixelSource = { centre: (i, j) => this.centreInput(i, j, images), patch: (i, j) => this.hostPatch(i, j, images) };
+    while (this.final < q) this.advance(this.final, null, source); // catch up on skipped (known) pixels
+    const out = this.advance(q, channel, source)!;
     const data = (await out.data()) as Float32Array;
     out.dispose();
     return data;
+  }
+
+  logitsOn(row: number, col: number, channel: number, images: DeviceImages): tf.Tensor2D {
+    const q = row * this.W + col;
+    if (q < this.final) throw new Error('The cached sampler only moves forward in raster order');
+    if (this.device?.images !== images) {
+      this.device?.dispose();
+      this.device = new DeviceSource(images, this.model.config.output === 'binary', this.r);
+    }
+    while (this.final < q) this.advance(this.final, null, this.device);
+    return this.advance(q, channel, this.device) as tf.Tensor2D;
   }
 
   /**
    * The network at pixel p from the current sub-pixels; with a channel, returns its logits [B, K]. The pass
    * for the last channel (or a catch-up pass, channel null) stores the pixel in the caches.
    */
-  private advance(p: number, channel: number | null, images: Uint8Array): tf.Tensor | undefined {
+  private advance(p: number, channel: number | null, source: PixelSource): tf.Tensor | undefined {
     const i = Math.floor(p / this.W);
     const j = p % this.W;
     const final = channel === null || channel === this.C - 1;
@@ -138,11 +174,11 @@ class CachedProvider implements LogitsProvider {
     if (this.nbPixel !== p) {
       this.nbPixel = p;
       this.own.free(this.nb0);
-      this.nb0 = this.own.keep(this.firstNeighbours(i, j, images));
+      this.nb0 = this.own.keep(this.firstNeighbours(i, j, source));
       this.cache.neighbours(i, j);
     }
     const result = tf.tidy((): tf.Tensor | undefined => {
-      let z = mm(this.centreInput(i, j, images), this.w0Centre, this.nb0); // first layer: 7×7 mask A at (i, j)
+      let z = mm(source.centre(i, j), this.w0Centre, this.nb0); // first layer: 7×7 mask A at (i, j)
       let skipSum: tf.Tensor2D | null = null;
       for (let l = 0; l < this.model.layers.length; l++) {
         const layer = this.model.layers[l]!;
@@ -172,12 +208,19 @@ class CachedProvider implements LogitsProvider {
     return tf.tensor2d(x, [B, C]);
   }
 
+  /** The first layer at (i, j) without its centre tap: bias (+ cond) + the causal k×k patch times its taps. */
+  private firstNeighbours(i: number, j: number, source: PixelSource): tf.Tensor2D {
+    return tf.tidy(() => {
+      const bias = this.firstCondCols ? tf.add(this.model.first.b!, this.firstCondCols[j]!) : this.model.first.b!;
+      return mm(source.patch(i, j), this.w0Nb, bias);
+    });
+  }
+
   /**
-   * The first layer at (i, j) without its centre tap: bias (+ cond) + the causal k×k patch above and to the
-   * left (zero outside the image, as the 'same' padding of the normalised input), gathered on the CPU from
-   * the images in the order of `causalTaps`.
+   * The causal k×k patch above and to the left of (i, j) (zero outside the image, as the 'same' padding of
+   * the normalised input), gathered on the CPU from the images in the order of `causalTaps`: [B, taps·C].
    */
-  private firstNeighbours(i: number, j: number, images: Uint8Array): tf.Tensor2D {
+  private hostPatch(i: number, j: number, images: Uint8Array): tf.Tensor2D {
     const { B, C, H, W, r } = this;
     const k = 2 * r + 1;
     const taps = causalTaps(k);
@@ -193,13 +236,11 @@ class CachedProvider implements LogitsProvider {
         for (let c = 0; c < C; c++, o++) patch[o] = inside ? this.norm[images[b * per + (ii * W + jj) * C + c]!]! : 0;
       }
     }
-    return tf.tidy(() => {
-      const bias = this.firstCondCols ? tf.add(this.model.first.b!, this.firstCondCols[j]!) : this.model.first.b!;
-      return mm(tf.tensor2d(patch, [B, n]), this.w0Nb, bias);
-    });
+    return tf.tensor2d(patch, [B, n]);
   }
 
   dispose(): void {
+    this.device?.dispose();
     this.cache?.dispose();
     this.own.dispose();
   }

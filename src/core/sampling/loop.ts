@@ -60,7 +60,8 @@ export async function runSampling(config: ModelConfig, options: SampleOptions, p
   return { images, stopped: false, logProb };
 }
 
-function expandKnown(options: SampleOptions, batch: number, per: number): { image: Uint8Array; mask: Uint8Array } | null {
+/** The known sub-pixels for the whole batch ([B,H,W,C]), a mask shared by the batch repeated per image. */
+export function expandKnown(options: SampleOptions, batch: number, per: number): { image: Uint8Array; mask: Uint8Array } | null {
   const k = options.known;
   if (!k) return null;
   if (k.image.length !== k.mask.length) throw new Error('Inpainting: the image and its mask differ in size');

@@ -32,6 +32,30 @@ export interface SampleProgress {
   col: number;
   channel: number;
   images: Uint8Array;
+  /**
+   * Sub-pixel steps whose values `images` holds. Absent when it is `done` (the CPU draw reads every value
+   * back); a sampler that draws on the device reads them back less often (see `Readback`), so `images`
+   * lags behind `done` until the next read-back.
+   */
+  imagesDone?: number;
+}
+
+/**
+ * When a sampler that draws on the device (device.ts) brings drawn values back to the CPU; every read-back
+ * is asynchronous and the last one also brings the log-probabilities:
+ * - 'per-step': the drawn values after every sub-pixel, awaited (`images` in onStep is always current, as
+ *   with the CPU draw): H·W·C read-backs;
+ * - 'per-row' (default): the finished row, read while the next one is computed; the loop waits for a row's
+ *   values only when the next row is done (so the device is never more than a row behind): H read-backs;
+ * - 'frame': the whole images, at most once per `frameMs` and only when the previous read has landed; the
+ *   loop waits for a read only once it is a row old. For live progress at the display's pace.
+ */
+export type Readback = 'per-step' | 'per-row' | 'frame';
+
+export interface DeviceSampleOptions extends SampleOptions {
+  readback?: Readback;
+  /** 'frame' read-backs: the least time between the starts of two reads, in ms (default 16, a 60 Hz frame). */
+  frameMs?: number;
 }
 
 export interface SampleResult {
@@ -41,6 +65,8 @@ export interface SampleResult {
   stopped: boolean;
   /** log p of every image's drawn (unknown) sub-pixels under the model, in nats: for inpainting. */
   logProb: Float64Array;
+  /** Device draw only: the read-backs (device → CPU reads) the loop made for the whole batch. */
+  readbacks?: number;
 }
 
 export interface Sampler {
