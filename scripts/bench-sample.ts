@@ -4,6 +4,7 @@
  *   tsx scripts/bench-sample.ts [--backend cpu|webgpu] [--batch 1[,4,…]] [--steps N] [--cached-steps N|all]
  *                               [--models id,id,…] [--model path/to/model.json|dir] [--seed S]
  *                               [--webgpu-matmul auto|reduce|splitk|small|packed] [--webgpu-matmul-cached …]
+ *                               [--readback per-row|frame|per-step] [--no-device] [--cross other-backend]
  *
  * Models: the shipped ones (public/models/index.json + public/models/<id>/model.json) when they exist, else
  * the presets small-mnist-* and small-emoji-* with their (random) initial weights; --model adds a saved one.
@@ -14,6 +15,15 @@
  * is timed over the whole image by default (its steps are not all alike: rows begin with row-level work).
  * Both runs use the same seed, and the script checks that the cached images agree with the naive ones on
  * every sub-pixel the naive run drew. The last line of the output is one JSON object with every figure.
+ *
+ * The cached sampler with the draw on the device (src/core/sampling/device.ts) is timed too (--no-device
+ * skips it), and checked against the naive sampler drawing on the device over the naive steps. Every row
+ * reports `readbacksPerImage`: the device → CPU reads of that sampler per pass over the image (counted at
+ * tfjs's engine, so any op that read back would show), next to `height` (the target on WebGPU is ≤ height),
+ * and `readbacksPerImageBySampler` for all three.
+ *
+ * --cross cpu (say, with --backend webgpu) also samples each model's batch with the device draw on both
+ * backends and reports how often they differ (src/core/sampling/crossBackend.ts): `cross` in the JSON.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +33,8 @@ import type { ModelConfig } from '../src/core/models/config';
 import { PixelModel } from '../src/core/models/pixelModel';
 import { preset, presets, type PresetName } from '../src/core/models/presets';
 import { benchSampling, type SamplingBenchRow } from '../src/core/sampling/benchmark';
+import { crossBackendTies, type CrossBackendTies } from '../src/core/sampling/crossBackend';
+import type { Readback } from '../src/core/sampling/types';
 import { fileHandler } from './lib/fileIO';
 import { setupNodeBackend } from './lib/nodeBackend';
 
@@ -36,13 +48,16 @@ interface Args {
   seed: number;
   webgpuMatmul: string;
   webgpuMatmulCached: string | null;
+  device: boolean;
+  readback: Readback;
+  cross: string | null;
 }
 
 /** tfjs-backend-webgpu's WEBGPU_MATMUL_PROGRAM_TYPE values. */
 const MATMUL_PROGRAMS: Record<string, number> = { auto: -1, reduce: 0, splitk: 1, small: 2, packed: 3 };
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { backend: 'cpu', batches: [1], steps: 6, cachedSteps: 'all', models: null, modelPaths: [], seed: 1, webgpuMatmul: 'auto', webgpuMatmulCached: null };
+  const a: Args = { backend: 'cpu', batches: [1], steps: 6, cachedSteps: 'all', models: null, modelPaths: [], seed: 1, webgpuMatmul: 'auto', webgpuMatmulCached: null, device: true, readback: 'per-row', cross: null };
   for (let k = 0; k < argv.length; k++) {
     const flag = argv[k]!;
     const val = (): string => {
@@ -64,6 +79,13 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--models') a.models = val().split(',').filter(Boolean);
     else if (flag === '--model') a.modelPaths.push(val());
     else if (flag === '--seed') a.seed = int(val());
+    else if (flag === '--no-device') a.device = false;
+    else if (flag === '--cross') a.cross = val();
+    else if (flag === '--readback') {
+      const v = val();
+      if (!['per-row', 'frame', 'per-step'].includes(v)) throw new Error(`${flag}: one of per-row, frame, per-step`);
+      a.readback = v as Readback;
+    }
     else if (flag === '--webgpu-matmul' || flag === '--webgpu-matmul-cached') {
       const v = val();
       if (!(v in MATMUL_PROGRAMS)) throw new Error(`${flag}: one of ${Object.keys(MATMUL_PROGRAMS).join(', ')}`);
@@ -140,6 +162,7 @@ async function main(): Promise<void> {
   const list = candidates(args);
   console.log(`bench-sample: backend ${backend}${backend === 'webgpu' ? ` (matmul program: naive ${args.webgpuMatmul}, cached ${args.webgpuMatmulCached ?? args.webgpuMatmul})` : ''}, batch ${args.batches.join(',')}, naive timed over ${args.steps} steps and extrapolated to a whole image, cached timed over ${args.cachedSteps === 'all' ? 'the whole image' : `${args.cachedSteps} steps (extrapolated)`}`);
   const rows: Row[] = [];
+  const cross: (CrossBackendTies & { model: string })[] = [];
   for (const cand of list) {
     const model = await cand.load();
     const cfg: ModelConfig = model.config;
@@ -148,7 +171,7 @@ async function main(): Promise<void> {
       const row: Row = {
         model: cand.id,
         source: cand.source,
-        ...(await benchSampling(model, { batch, seed: args.seed, naiveSteps: args.steps, cachedSteps: args.cachedSteps === 'all' ? 'all' : args.cachedSteps, before: (which) => matmulFor(which === 'cached') })),
+        ...(await benchSampling(model, { batch, seed: args.seed, naiveSteps: args.steps, cachedSteps: args.cachedSteps === 'all' ? 'all' : args.cachedSteps, before: (which) => matmulFor(which === 'cached'), device: args.device, readback: args.readback })),
       };
       rows.push(row);
       console.log(
@@ -157,16 +180,31 @@ async function main(): Promise<void> {
           `cached ${fmt(row.cachedSubpixelsPerSec).padStart(7)} sub-px/s (${row.cachedSteps} steps in ${row.cachedSeconds.toFixed(2)} s) | ` +
           `×${fmt(row.speedup)} | same draws: ${row.agree ? 'yes' : 'NO'} (${row.comparedSubpixels} sub-pixels compared)`,
       );
+      if (row.deviceSubpixelsPerSec !== undefined)
+        console.log(
+          `${''.padEnd(22)} device draw (${row.deviceReadback}): ${fmt(row.deviceSubpixelsPerSec).padStart(7)} sub-px/s (${row.deviceSteps} steps in ${row.deviceSeconds!.toFixed(2)} s; ×${fmt(row.deviceSpeedupOverCached!)} over the CPU draw) | ` +
+            `read-backs per image: ${row.readbacksPerImage} (height ${row.height}; CPU draw ${row.readbacksPerImageBySampler!.cached}) | ` +
+            `same draws as naive on the device: ${row.deviceAgree ? 'yes' : 'NO'} | vs the CPU draw: ${row.deviceVsCpuDrawFirstDifference === null ? 'identical' : `first difference at sub-pixel ${row.deviceVsCpuDrawFirstDifference} (a float tie)`}`,
+        );
     }
     model.dispose();
+    if (args.cross) {
+      matmulFor(true);
+      const c = await crossBackendTies(cand.load, [backend, args.cross], { count: Math.max(...args.batches), seed: args.seed });
+      cross.push({ model: cand.id, ...c });
+      console.log(
+        `${cand.id.padEnd(22)} device draw, ${c.backends.join(' vs ')}: ${c.differences} of ${c.images} images differ ` +
+          `(first differences at ${c.firstDifference.map((d) => d ?? '-').join(', ')}); ${c.differences} per ${c.subpixelsCompared} sub-pixels compared`,
+      );
+    }
   }
   const worst = rows.reduce((m, r) => Math.min(m, r.speedup), Infinity);
   console.log(
     `Naive rates are extrapolated from ${args.steps} timed steps (every naive step is the same full forward pass). ` +
-      `Smallest speed-up: ×${fmt(worst)}${rows.some((r) => !r.agree) ? '. WARNING: some cached draws differ from naive ones' : ''}.`,
+      `Smallest speed-up: ×${fmt(worst)}${rows.some((r) => !r.agree || r.deviceAgree === false) ? '. WARNING: some cached draws differ from naive ones' : ''}.`,
   );
-  console.log(JSON.stringify({ backend, webgpuMatmul: backend === 'webgpu' ? { naive: args.webgpuMatmul, cached: args.webgpuMatmulCached ?? args.webgpuMatmul } : undefined, cachedStepsTimed: args.cachedSteps, naiveStepsTimed: args.steps, naiveExtrapolated: true, results: rows, minSpeedup: worst }));
-  if (rows.some((r) => !r.agree)) process.exitCode = 1;
+  console.log(JSON.stringify({ backend, webgpuMatmul: backend === 'webgpu' ? { naive: args.webgpuMatmul, cached: args.webgpuMatmulCached ?? args.webgpuMatmul } : undefined, cachedStepsTimed: args.cachedSteps, deviceReadback: args.device ? args.readback : undefined, naiveStepsTimed: args.steps, naiveExtrapolated: true, results: rows, minSpeedup: worst, cross: args.cross ? cross : undefined }));
+  if (rows.some((r) => !r.agree || r.deviceAgree === false)) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {
