@@ -113,7 +113,8 @@ def build_config(args, ck: dict | None) -> tuple[dict, dict | None]:
         return ck["config"], None
     init_weights = None
     if args.init:
-        config, init_weights, _ = read_artifacts(args.init)
+        config, init_weights, init_card = read_artifacts(args.init)
+        args.init_card = {"model": args.init, **{k: init_card[k] for k in ("steps", "trainSeconds", "cpuSeconds", "batchSize", "trainer") if k in init_card}}
     elif args.config:
         config = json.loads(Path(args.config).read_text())
     elif args.preset:
@@ -169,7 +170,8 @@ def main(argv=None) -> dict:
         raise SystemExit(f"train: {out} already holds a checkpoint: add --resume to continue it, or choose another --out")
 
     config, init_weights = build_config(args, ck)
-    setup = ck["setup"] if ck else {"data": args.data, "batch": args.batch, "seed": args.seed, "commands": []}
+    setup = ck["setup"] if ck else {"data": args.data, "batch": args.batch, "seed": args.seed, "commands": [],
+                                     "initializedFrom": getattr(args, "init_card", None)}
     setup["commands"] = setup["commands"] + [" ".join(["train/train.py", *(argv if argv is not None else sys.argv[1:])])]
     ds = dataset_for(config, setup["data"])
     setup["data"] = ds.name
@@ -247,6 +249,7 @@ def main(argv=None) -> dict:
                          **({"gpu": torch.cuda.get_device_name(run.device)} if run.device.type == "cuda" else {})},
             "commands": setup["commands"],
             "trainer": "pytorch",
+            **({"initializedFrom": setup["initializedFrom"]} if setup.get("initializedFrom") else {}),
             "valid": None if valid_nats is None else {"step": step, "natsPerImage": valid_nats, "bitsPerDim": valid_nats / (d * LN2), "images": len(valid)},
             "curve": history,
         }
