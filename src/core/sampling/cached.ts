@@ -149,12 +149,18 @@ class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
   logitsOn(row: number, col: number, channel: number, images: DeviceImages): tf.Tensor2D {
     const q = row * this.W + col;
     if (q < this.final) throw new Error('The cached sampler only moves forward in raster order');
-    if (this.device?.images !== images) {
+    const source = this.deviceSource(images);
+    while (this.final < q) this.advance(this.final, null, source); // catch up on skipped (known) pixels
+    return this.advance(q, channel, source) as tf.Tensor2D;
+  }
+
+  /** The reader of these device images (one per sampling run). */
+  private deviceSource(images: DeviceImages): DeviceSource {
+    if (!this.device || this.device.images !== images) {
       this.device?.dispose();
       this.device = new DeviceSource(images, this.model.config.output === 'binary', this.r);
     }
-    while (this.final < q) this.advance(this.final, null, this.device);
-    return this.advance(q, channel, this.device) as tf.Tensor2D;
+    return this.device;
   }
 
   /**
