@@ -41,7 +41,7 @@ describe('shipped models', () => {
       };
       expect(c.parameters).toBe(model.params.count());
       expect(c.steps).toBeGreaterThan(0);
-      expect(c.commands.join(' ')).toMatch(/train --model/);
+      expect(c.commands.join(' ')).toMatch(/train(\/train\.py)? --(model|preset|init|config) /);
       expect(c.test.command).toMatch(/^npm run eval -- public\/models\//);
       expect(Number.isFinite(c.test.natsPerImage)).toBe(true);
       const dataset = await loadDatasetFromDisk(m.dataset, ['test']);
