@@ -38,8 +38,9 @@ function build(): void {
 }
 
 async function serve(): Promise<ChildProcess> {
-  const p = spawn('npx', ['vite', 'preview', '--outDir', DIST, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
+  const p = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'preview', '--outDir', DIST, '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore' });
+  // Up to 3 minutes: on a loaded machine the server itself is slow to start.
+  for (let i = 0; i < 900; i++) {
     try {
       if ((await fetch(BASE)).ok) return p;
     } catch {
