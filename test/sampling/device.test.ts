@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Arch, ModelConfig } from '../../src/core/models/config';
 import { PixelModel } from '../../src/core/models/pixelModel';
+import { countReads } from '../../src/core/sampling/benchmark';
 import { sampleCached } from '../../src/core/sampling/cached';
 import { sampleCachedOnDevice, sampleNaiveOnDevice } from '../../src/core/sampling/device';
 import { BELOW_ONE, drawOnDevice, float32Uniform } from '../../src/core/sampling/deviceDraw';
@@ -66,21 +67,6 @@ function knownMask(cfg: ModelConfig): KnownPixels {
   return { image, mask };
 }
 
-/** Counts the device → CPU reads tfjs makes (Tensor.data / dataSync), whatever asks for them. */
-async function countingReads<T>(fn: () => Promise<T>): Promise<{ out: T; reads: number }> {
-  const engine = tf.engine() as unknown as { read: (id: object) => Promise<unknown>; readSync: (id: object) => unknown };
-  const read = engine.read;
-  const readSync = engine.readSync;
-  let reads = 0;
-  engine.read = (id) => (reads++, read.call(engine, id));
-  engine.readSync = (id) => (reads++, readSync.call(engine, id));
-  try {
-    return { out: await fn(), reads };
-  } finally {
-    engine.read = read;
-    engine.readSync = readSync;
-  }
-}
 
 describe(`device draw = CPU draw away from float ties (${backend})`, () => {
   it('categorical, binary and temperature 0 on random logits', async () => {
@@ -138,7 +124,7 @@ describe(`sampling on the device = naive sampling on the device (${backend})`, (
         const m = model(cfg);
         const options: DeviceSampleOptions = { count: 2, seed: 11 };
         const before = tf.memory().numTensors;
-        const { out: cached, reads } = await countingReads(() => sampleCachedOnDevice(m, options));
+        const { out: cached, reads } = await countReads(() => sampleCachedOnDevice(m, options));
         expect(tf.memory().numTensors).toBe(before);
         const naive = await sampleNaiveOnDevice(m, { ...options, readback: 'per-step' });
         const host = await sampleCached(m, options);
