@@ -19,6 +19,7 @@ function onNotice(worker: WorkerName): (n: Notice) => void {
   return (n) => {
     if (n.type === 'deviceLost') report(worker, 'deviceLost', n.message);
     else if (n.type === 'gpuError') console.warn(`[${worker}] GPU error: ${n.message}`);
+    else if (n.type === 'error') console.warn(`[${worker}] uncaught error (the worker carries on): ${n.message}`);
     else console.info(`[${worker}] ${n.message}`);
   };
 }

@@ -110,9 +110,8 @@ const notify = serve<SamplerApi>({
 
   async debug({ what }) {
     if (what === 'crash')
-      setTimeout(() => {
-        throw new Error('Simulated crash of the sampling worker');
-      });
+      // After this call's reply: the worker gives up and closes (a stray uncaught error would not crash it).
+      setTimeout(() => notify({ type: 'fatal', message: 'Simulated crash of the sampling worker' }));
     else currentDevice()?.destroy();
   },
 });
