@@ -20,6 +20,8 @@ export interface SampleRun {
   count: number;
   /** Config of the model that drew them (the shape to draw with). */
   config: ModelConfig | null;
+  /** Registry id of the model that drew them: only that model may explain their pixels (the inspector). */
+  modelId: string | null;
   done: number;
   total: number;
   row: number;
@@ -120,7 +122,7 @@ export interface AppState {
 }
 
 export function emptyRun(): SampleRun {
-  return { status: 'idle', images: null, count: 0, config: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, logProb: null, seed: 0, temperature: 1, error: null };
+  return { status: 'idle', images: null, count: 0, config: null, modelId: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, logProb: null, seed: 0, temperature: 1, error: null };
 }
 
 export const initialState: AppState = {

@@ -6,7 +6,7 @@ import type { BackendName } from '../../gpu/names';
 import { WorkerGoneError } from '../../worker/rpc';
 import { forgetCalibrations, knownChoices, remember } from '../calibrationCache';
 import { bestModel, byDatasetArch, cardOf, DEFAULT_DATASET, fromLocal, parseIndex, testScore, untrained, type ModelEntry } from '../registry';
-import type { WorkerName } from '../state';
+import { emptyRun, type WorkerName } from '../state';
 import { getState, patch, setState } from '../store';
 import { parseUrl, type Tab, type UrlParams } from '../url';
 import { dropWorker, samplerClient, trainerClient } from '../workers';
@@ -120,7 +120,8 @@ export async function selectModel(id: string, options: { autostart?: boolean } =
   if (!entry) return;
   stopSampling();
   const seq = ++loadSeq;
-  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
+  // The samples on the page were drawn by the model being replaced: they go with it (a sample keeps its model).
+  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, sample: emptyRun(), model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
   const env = getState().backend.env;
   try {
     const loaded = await samplerClient().call(

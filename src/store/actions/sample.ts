@@ -36,6 +36,7 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
     images: args.known ? initialImages(args, per) : new Uint8Array(args.count * per),
     count: args.count,
     config,
+    modelId: model.id,
     total: per,
     startedAt,
     seed: args.seed,
@@ -78,19 +79,30 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The three 256-way distributions (R, G, B) a finished sample's pixel was drawn from. */
+/**
+ * The distributions (R, G, B, or the one binary) a finished sample's pixel was drawn from, computed by the
+ * model that drew it. After a switch of model the samples belong to another model: they are not sent to
+ * the new one (its distributions would be labelled as theirs, or not fit their shape at all).
+ */
 export async function inspectPixel(index: number, row: number, col: number): Promise<void> {
-  const { sample } = getState();
+  const { sample, model } = getState();
   if (sample.status !== 'done' || !sample.images || !sample.config) return;
+  if (sample.modelId !== model.id || model.status !== 'ready') {
+    setState({ inspect: { index, row, col, status: 'error', result: null, error: 'These samples were drawn by another model than the one loaded now: press Sample to draw new ones, then inspect them.' } });
+    return;
+  }
   const { height: H, width: W, channels: C } = sample.config;
   const per = H * W * C;
   const image = sample.images.slice(index * per, (index + 1) * per);
+  const drawn = sample.images;
   setState({ inspect: { index, row, col, status: 'loading', result: null, error: null } });
+  // The answer counts only while the same samples and the same model are on the page.
+  const current = (s: ReturnType<typeof getState>) => s.sample.images === drawn && s.model.id === sample.modelId && s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col;
   try {
     const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature });
-    setState((s) => (s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col ? { inspect: { ...s.inspect, status: 'ready', result } } : {}));
+    setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'ready', result } } : {}));
   } catch (e) {
-    setState((s) => (s.inspect ? { inspect: { ...s.inspect, status: 'error', error: (e as Error).message } } : {}));
+    setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'error', error: (e as Error).message } } : {}));
   }
 }
 
