@@ -1,6 +1,7 @@
 import { ARCHS, DATASETS, bestModel, byDatasetArch, type ModelEntry } from '../store/registry';
 import { selectModel, setArch, setDataset } from '../store/actions/app';
 import { useApp } from '../store/store';
+import { cardScore, type CardScore } from '../core/io/card';
 
 /** Dataset × architecture, then which weights (shipped, fine-tuned here, untrained), with load progress. */
 export function ModelPicker() {
@@ -11,8 +12,6 @@ export function ModelPicker() {
   const entry = registry.models.find((m) => m.id === modelId);
   const arch = entry?.arch ?? 'pixelcnn';
   const versions = byDatasetArch(registry.models, dataset, arch);
-  const card = model.card as { testNll?: number; bitsPerDim?: number; testBitsPerDim?: number; steps?: number; note?: string };
-  const bpd = card.bitsPerDim ?? card.testBitsPerDim;
   const best = bestModel(registry.models, dataset);
   const score = (m: ModelEntry | undefined) =>
     m?.test ? (m.test.bitsPerDim !== null ? `${m.test.bitsPerDim.toFixed(3)} bits/dim` : `${m.test.nll!.toFixed(2)} nats`) : null;
@@ -78,14 +77,8 @@ export function ModelPicker() {
           <span>
             {ARCHS.find((a) => a.id === model.config!.arch)?.blurb}. {model.config.height}×{model.config.width}
             {model.config.channels === 3 ? ' RGB' : model.config.output === 'binary' ? ' binary' : ' grey'}, {model.config.layers} layers, {(model.params / 1000).toFixed(1)}k parameters.{' '}
-            <span data-testid="model-nll">
-              {card.testNll !== undefined
-                ? `Test NLL ${card.testNll.toFixed(2)} ${model.config.output === 'binary' ? 'nats/image' : 'nats/image'}${bpd !== undefined ? ` (${bpd.toFixed(3)} bits/dim)` : ''}.`
-                : bpd !== undefined
-                  ? `Test ${bpd.toFixed(3)} bits/dim.`
-                  : (model.card as { untrained?: boolean }).untrained
-                    ? 'Untrained: samples are noise until you fine-tune it.'
-                    : 'No test NLL on its card.'}
+            <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
+              {describeScore(cardScore(model.card))}
             </span>
           </span>
         )}
@@ -97,4 +90,23 @@ export function ModelPicker() {
       ))}
     </section>
   );
+}
+
+/** What the loaded model's own card says of its quality: never a base model's figure for a fine-tune. */
+export function describeScore(score: CardScore): string {
+  switch (score.kind) {
+    case 'test': {
+      const bits = score.bitsPerDim !== null ? `${score.bitsPerDim.toFixed(3)} bits/dim` : null;
+      if (score.nll === null) return `Test ${bits}.`;
+      return `Test NLL ${score.nll.toFixed(2)} nats/image${bits ? ` (${bits})` : ''}.`;
+    }
+    case 'heldOut':
+      return `Fine-tuned from ${score.baseTitle}: ${score.bitsPerDim.toFixed(3)} bits/dim on ${score.images ?? 'its'} held-out image${score.images === 1 ? '' : 's'} of your upload${score.step !== null ? ` (step ${score.step})` : ''}. It has no test figure of its own.`;
+    case 'fineTuned':
+      return `Fine-tuned from ${score.baseTitle}; not measured yet.`;
+    case 'untrained':
+      return 'Untrained: samples are noise until you fine-tune it.';
+    case 'none':
+      return 'No test NLL on its card.';
+  }
 }

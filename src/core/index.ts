@@ -10,4 +10,5 @@ export { sampleNaive } from './sampling/naive';
 export { sampleCached } from './sampling/cached';
 export { probabilities } from './sampling/draw';
 export * from './io/artifacts';
+export * from './io/card';
 export { MultiScaleModel, subsample } from './models/multiScale';

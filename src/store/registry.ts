@@ -8,6 +8,7 @@
  *                   "path": "mnist-pixelcnn/model.json", "title": "PixelCNN, binarised MNIST" } ] }
  * `path` is relative to the models/ folder. A bare array of entries is accepted too.
  */
+import { cardScore, parseCard, type ModelCard } from '../core/io/card';
 import type { Arch } from '../core/models/config';
 import { presets } from '../core/models/presets';
 import type { LocalModel, ModelSource } from '../worker/protocol';
@@ -43,13 +44,16 @@ export interface TestScore {
   nll: number | null;
 }
 
-/** The test figures of a card, or null when it has none (untrained, fine-tuned, or an old card). */
+/** The test figures of a card, or null when it has none (untrained, fine-tuned, malformed, or an old card). */
 export function testScore(card: unknown): TestScore | null {
-  const c = card && typeof card === 'object' ? (card as Record<string, unknown>) : {};
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const bitsPerDim = num(c.testBitsPerDim);
-  const nll = num(c.testNll);
-  return bitsPerDim === null && nll === null ? null : { bitsPerDim, nll };
+  let parsed: ModelCard;
+  try {
+    parsed = parseCard(card);
+  } catch {
+    return null; // loading the model says what is wrong with it
+  }
+  const score = cardScore(parsed);
+  return score.kind === 'test' ? { bitsPerDim: score.bitsPerDim, nll: score.nll } : null;
 }
 
 /** The card of a model.json document (its userDefinedMetadata.card). */

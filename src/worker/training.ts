@@ -16,7 +16,7 @@
  *    of the last good step) and reported as a 'skip' event; too many in a row end the run with a message,
  *    and the last save stays.
  */
-import { type ModelCard, type PixelModel } from '../core/index';
+import { fineTunedCard, type ModelCard, type PixelModel } from '../core/index';
 import { imagesSource, Trainer, TrainingDivergedError, type EvalSet, type TrainEvent as CoreEvent } from '../core/train/index';
 import type { TrainArgs, TrainDone, TrainEvent } from './protocol';
 import { sample } from './sampler';
@@ -126,12 +126,12 @@ export async function fineTune(model: PixelModel, baseCard: ModelCard, args: Tra
   hooks.onTrainer?.(trainer);
   const off = trainer.on((e) => forward(e, args.steps, hooks.emit));
 
-  const card = (): ModelCard => ({
-    ...baseCard,
-    ...args.card,
-    steps: trainer.stepCount,
-    ...(trainer.lastEval ? { heldOutBitsPerDim: trainer.lastEval.bitsPerDim } : {}),
-  });
+  // The fine-tune's own card: its lineage and held-out figure, never the base model's test NLL.
+  const card = (): ModelCard =>
+    fineTunedCard(baseCard, args.card, {
+      steps: trainer.stepCount,
+      heldOut: trainer.lastEval ? { bitsPerDim: trainer.lastEval.bitsPerDim, images: trainer.lastEval.images, step: trainer.lastEval.step } : null,
+    });
   let savedStep = -1;
   const save = async () => {
     await hooks.save(model, card());

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type ModelConfig } from '../models/config';
 import { PixelModel } from '../models/pixelModel';
+import { parseCard, type ModelCard } from './card';
 
 /**
  * Models are saved as standard tfjs ModelArtifacts: model.json (the config as `modelTopology`, a weight
@@ -15,8 +16,7 @@ export interface SavedTopology {
   config: ModelConfig;
 }
 
-/** Free-form facts kept with the weights (training steps, measured NLL, dataset …): the model card. */
-export type ModelCard = Record<string, unknown>;
+export type { ModelCard } from './card';
 
 export async function toArtifacts(model: PixelModel, card: ModelCard = {}): Promise<tf.io.ModelArtifacts> {
   const named = [...model.params.vars].map(([name, tensor]) => ({ name, tensor }));
@@ -50,6 +50,8 @@ export async function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 't
   } catch (e) {
     throw new Error(`${source}: ${(e as Error).message}`);
   }
+  // A malformed card is refused before any weight is allocated, with the field it gets wrong.
+  const card = parseCard((artifacts.userDefinedMetadata as { card?: unknown } | undefined)?.card, source);
   if (!artifacts.weightSpecs || !artifacts.weightData) throw new Error(`${source} has no weights`);
   const data = tf.io.concatenateArrayBuffers(Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]);
   const expectedBytes = artifacts.weightSpecs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
@@ -81,7 +83,6 @@ export async function fromArtifacts(artifacts: tf.io.ModelArtifacts, source = 't
     model.dispose();
     throw e;
   }
-  const card = ((artifacts.userDefinedMetadata as { card?: ModelCard } | undefined)?.card ?? {}) as ModelCard;
   return { model, card };
 }
 

@@ -78,7 +78,7 @@ export async function startTraining(): Promise<void> {
       {
         source: entry.source,
         saveKey,
-        card: { name: s.finetune.name, baseModel: entry.id, baseTitle: entry.title, dataset: entry.dataset, images: picked.length, finetunedAt: new Date().toISOString() },
+        card: { name: s.finetune.name, dataset: { name: entry.dataset }, fineTune: { baseModel: entry.id, baseTitle: entry.title, images: picked.length, finetunedAt: new Date().toISOString() } },
         images,
         count: picked.length,
         steps: s.finetune.steps,
