@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Faster versions of two tfjs 'cpu' (JavaScript backend) kernels that training leans on, installed by the
- * Trainer when it runs on 'cpu'. Both give bit-identical results; only the speed differs.
+ * Faster versions of two tfjs 'cpu' (JavaScript backend) kernels that training leans on. The Trainer
+ * registers them for the span of each step on 'cpu' (`useFastCpuKernels()`, undone when the step ends),
+ * so the rest of the process keeps tfjs's own kernels. Both give bit-identical results; only the speed
+ * differs.
  *
  * Slice: tfjs-backend-cpu 4.22 copies a non-contiguous slice element by element through
  * `TensorBuffer.indexToLoc/get/set` (an array allocation per element): 0.2–0.3 s for one
@@ -17,7 +19,8 @@ import * as tf from '@tensorflow/tfjs';
  * column) into a float64 accumulator and rounded to float32 once, so its results equal the original's
  * bit for bit — only faster (about 50×). Channels-first inputs go to the original kernel.
  *
- * Installing it replaces the registered 'cpu' kernel for the whole page/process (idempotent).
+ * `installFastCpuConvKernels()` replaces the registered 'cpu' kernels for the whole page/process for good
+ * (idempotent): for benchmarks that want the fast kernels everywhere.
  */
 
 interface CpuBackendLike {
@@ -25,18 +28,56 @@ interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
 }
 
+const KERNELS = ['Slice', 'Conv2DBackpropFilter'] as const;
+
+/** The kernels tfjs registered, while ours are in place. */
+let originals: Map<string, tf.KernelConfig> | null = null;
+/** Scopes that use our kernels now (plus 1, forever, after installFastCpuConvKernels). */
+let users = 0;
+
+/**
+ * Registers the fast kernels until the returned function is called (nested and overlapping uses are
+ * counted: tfjs's own come back when the last one ends). Does nothing where the cpu backend is absent.
+ */
+export function useFastCpuKernels(): () => void {
+  if (users === 0) {
+    const found = new Map<string, tf.KernelConfig>();
+    for (const name of KERNELS) {
+      const k = tf.getKernel(name, 'cpu');
+      if (k) found.set(name, k);
+    }
+    if (found.size < KERNELS.length) return () => {}; // the cpu backend is not registered in this bundle
+    originals = found;
+    for (const name of KERNELS) tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel(fastSlice(found.get('Slice')!));
+    tf.registerKernel(fastConv2DBackpropFilter(found.get('Conv2DBackpropFilter')!));
+  }
+  users++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    if (--users > 0 || !originals) return;
+    for (const name of KERNELS) {
+      tf.unregisterKernel(name, 'cpu');
+      tf.registerKernel(originals.get(name)!);
+    }
+    originals = null;
+  };
+}
+
 let installed = false;
 
+/** The fast kernels for the rest of the process. */
 export function installFastCpuConvKernels(): void {
   if (installed) return;
-  installFastSlice();
-  const name = 'Conv2DBackpropFilter';
-  const original = tf.getKernel(name, 'cpu');
-  if (!original) return; // the cpu backend is not registered in this bundle
   installed = true;
-  tf.unregisterKernel(name, 'cpu');
-  tf.registerKernel({
-    kernelName: name,
+  useFastCpuKernels();
+}
+
+function fastConv2DBackpropFilter(original: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropFilter',
     backendName: 'cpu',
     kernelFunc: (args) => {
       const { inputs, attrs } = args as unknown as {
@@ -52,7 +93,7 @@ export function installFastCpuConvKernels(): void {
       if (attrs.dataFormat === 'NCHW' || inputs.x.dtype !== 'float32' || inputs.dy.dtype !== 'float32') return original.kernelFunc(args);
       return conv2dBackpropFilterNHWC(inputs.x, inputs.dy, attrs, args.backend as unknown as CpuBackendLike);
     },
-  });
+  };
 }
 
 function conv2dBackpropFilterNHWC(
@@ -108,11 +149,8 @@ function conv2dBackpropFilterNHWC(
   return backend.makeTensorInfo(attrs.filterShape, 'float32', Float32Array.from(acc));
 }
 
-function installFastSlice(): void {
-  const original = tf.getKernel('Slice', 'cpu');
-  if (!original) return;
-  tf.unregisterKernel('Slice', 'cpu');
-  tf.registerKernel({
+function fastSlice(original: tf.KernelConfig): tf.KernelConfig {
+  return {
     kernelName: 'Slice',
     backendName: 'cpu',
     kernelFunc: (args) => {
@@ -146,5 +184,5 @@ function installFastSlice(): void {
       }
       return backend.makeTensorInfo(size, x.dtype, out as Float32Array);
     },
-  });
+  };
 }

@@ -40,6 +40,7 @@ export async function evaluateNll(model: PixelModel, set: EvalSet, options: Eval
   const size = H * W * C;
   let sum = 0;
   for (let from = 0; from < set.count; from += bs) {
+    if (options.signal) await yieldToEventLoop(); // lets an abort that was posted to this thread arrive
     if (options.signal?.aborted) throw new Error('Evaluation aborted');
     const n = Math.min(bs, set.count - from);
     const total = tf.tidy(() => {
@@ -52,6 +53,15 @@ export async function evaluateNll(model: PixelModel, set: EvalSet, options: Eval
   }
   const nats = sum / set.count;
   return { nats, bitsPerDim: bitsPerDim(nats, dims(model.config)), images: set.count, seconds: (now() - t0) / 1000 };
+}
+
+/**
+ * Resolves on a later turn of the event loop (a macrotask), so that messages waiting for this thread are
+ * handled: awaiting `data()` on tfjs's cpu and wasm backends resolves in a microtask and never lets a
+ * worker see a Pause or Stop that arrived while it computes.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 export function now(): number {

@@ -6,6 +6,7 @@
  *                                                          schedule: { kind: 'cosine', warmupSteps: 100, totalSteps: 10_000 } });
  *   trainer.on((ev) => ...);                       // 'step' | 'skip' | 'eval' | 'checkpoint' | 'done'
  *   await trainer.step();                          // one batch → StepEvent (or SkipEvent for a NaN/Inf step)
+ *   await trainer.interruptibleStep(signal);       // the same, or null when an abort cut it short (nothing changed)
  *   await trainer.run({ steps, untilStep, signal, onEvent, evalEvery, checkpointEvery, onCheckpoint, timeLimitSec });
  *   await trainer.evaluate();                      // validation NLL → EvalEvent {nats, bitsPerDim, images}
  *   const ck = await trainer.checkpoint(card);     // tf.io.ModelArtifacts: weights + optimiser slots + state JSON
@@ -26,7 +27,13 @@
  * finite; otherwise the step is skipped (SkipEvent), so weights and optimiser state stay those of the
  * last good step. Too many bad steps in a row throw TrainingDivergedError.
  *
- * Pause/resume: abort the signal given to run() (it returns after the current step), call run() again.
+ * Micro-batches: `microBatch` (images per gradient chunk) or `chunkSec` (chunks of about that many seconds)
+ * computes a step's gradient in chunks, summed with weights n/B: the whole batch's gradient up to float
+ * rounding.
+ *
+ * Pause/resume: abort the signal given to run(); it yields to the event loop before every chunk (so a worker
+ * sees the abort), drops the step in flight (its batch comes again next time) and returns; call run() again.
+ * Checkpoint I/O is in ./checkpoint.ts, the faster cpu kernels (registered only during steps) in ./cpuKernels.ts.
  * Determinism: the same model config (its seed), data seed and options give the same losses and weights;
  * a run restored from a checkpoint continues exactly as if never stopped.
  */
@@ -61,4 +68,6 @@ export { datasetSource, imagesSource, evalSet } from './sources';
 export type { BatchSource, EvalSet, TrainBatch, ImageShape, DatasetSourceOptions, ImagesSourceOptions } from './sources';
 export { evaluateNll, imagesToTensor } from './evaluate';
 export type { EvalResult, EvalOptions } from './evaluate';
-export { installFastCpuConvKernels } from './cpuKernels';
+export { installFastCpuConvKernels, useFastCpuKernels } from './cpuKernels';
+export { makeCheckpoint, trainerStateOf } from './checkpoint';
+export { yieldToEventLoop } from './evaluate';

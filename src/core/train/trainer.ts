@@ -1,102 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
-import { fromArtifacts, toArtifacts, type ModelCard } from '../io/artifacts';
+import { fromArtifacts, type ModelCard } from '../io/artifacts';
 import { bitsPerDim, meanNll } from '../likelihood';
 import { dims } from '../models/config';
 import type { PixelModel } from '../models/pixelModel';
-import { installFastCpuConvKernels } from './cpuKernels';
-import { evaluateNll, imagesToTensor, now, type EvalResult } from './evaluate';
-import { Optimizer, type OptimizerConfig, type OptimizerKind } from './optimizers';
-import { learningRateAt, validateSchedule, type LrSchedule } from './schedule';
+import { makeCheckpoint, restoreSlots, splitCheckpoint, trainerStateOf, CHECKPOINT_FORMAT, type TrainerState } from './checkpoint';
+import { useFastCpuKernels } from './cpuKernels';
+import { evaluateNll, imagesToTensor, now, yieldToEventLoop } from './evaluate';
+import { TrainingDivergedError, type DoneEvent, type EvalEvent, type SkipEvent, type StepEvent, type StopReason, type TrainEvent, type TrainListener } from './events';
+import { Optimizer, type OptimizerConfig } from './optimizers';
+import type { ResolvedOptions, TrainerOptions } from './options';
+import { learningRateAt, validateSchedule } from './schedule';
 import type { BatchSource, EvalSet } from './sources';
+
+export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint';
+export { TrainingDivergedError, type CheckpointEvent, type DoneEvent, type EvalEvent, type SkipEvent, type StepEvent, type StopReason, type TrainEvent, type TrainListener } from './events';
+export type { ResolvedOptions, TrainerOptions } from './options';
 
 export interface TrainData {
   train: BatchSource;
   /** Evaluated by `evaluate()` and at `evalEvery` in `run()`. */
   valid?: EvalSet;
 }
-
-export interface TrainerOptions {
-  /** 'rmsprop' (the paper's, default) or 'adam', or a full config. */
-  optimizer?: OptimizerKind | OptimizerConfig;
-  /** Base learning rate (default 1e-3). */
-  lr?: number;
-  /** Default constant. */
-  schedule?: LrSchedule;
-  /** Clip the global gradient norm to this value; 0 turns clipping off (default 0). */
-  clipNorm?: number;
-  /** Images per evaluation batch (default: the training batch size). */
-  evalBatchSize?: number;
-  /** After this many bad steps in a row, step() throws a TrainingDivergedError (default 10). */
-  maxConsecutiveSkips?: number;
-  /** Overrides the schedule (tests, experiments): lr of 0-based step s. Not saved in checkpoints. */
-  lrAt?: (step: number) => number;
-}
-
-/** The options as stored in a checkpoint. */
-export interface ResolvedOptions {
-  optimizer: Required<OptimizerConfig>;
-  lr: number;
-  schedule: LrSchedule;
-  clipNorm: number;
-  evalBatchSize: number;
-  maxConsecutiveSkips: number;
-}
-
-export interface StepEvent {
-  type: 'step';
-  /** Steps done, this one included (skipped steps count: they consumed a batch). */
-  step: number;
-  epoch: number;
-  /** Mean NLL of the batch in nats per image, before the update. */
-  loss: number;
-  bitsPerDim: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  clipped: boolean;
-  lr: number;
-  batchSize: number;
-  /** Smoothed over recent steps. */
-  imagesPerSec: number;
-  stepsPerSec: number;
-  /** Seconds left to the target of the current run(), null outside run(). */
-  etaSec: number | null;
-  /** Training wall time so far, over all sessions of this run (restored from checkpoints). */
-  elapsedSec: number;
-}
-
-export interface SkipEvent {
-  type: 'skip';
-  step: number;
-  epoch: number;
-  reason: 'non-finite loss' | 'non-finite gradient' | 'non-finite update';
-  loss: number;
-  gradNorm: number;
-  lr: number;
-  /** Bad steps in a row, this one included. */
-  consecutive: number;
-}
-
-export interface EvalEvent extends EvalResult {
-  type: 'eval';
-  step: number;
-}
-
-export interface CheckpointEvent {
-  type: 'checkpoint';
-  step: number;
-}
-
-export type StopReason = 'steps' | 'aborted' | 'time-limit';
-
-export interface DoneEvent {
-  type: 'done';
-  step: number;
-  reason: StopReason;
-  elapsedSec: number;
-}
-
-export type TrainEvent = StepEvent | SkipEvent | EvalEvent | CheckpointEvent | DoneEvent;
-export type TrainListener = (event: TrainEvent) => void;
 
 export interface RunOptions {
   /** Steps to do in this call (default: until `untilStep`, else forever until aborted). */
@@ -127,34 +51,9 @@ export interface RunResult {
   elapsedSec: number;
 }
 
-export const CHECKPOINT_FORMAT = 'pixelrnn-lab/checkpoint@1';
-const OPT_PREFIX = 'opt/';
-
-/** What a checkpoint keeps besides the weights (userDefinedMetadata.trainer). */
-export interface TrainerState {
-  format: typeof CHECKPOINT_FORMAT;
-  step: number;
-  skippedSteps: number;
-  optimizerUpdates: number;
-  options: ResolvedOptions;
-  /** The training source's state(): where the data order resumes. */
-  data: unknown;
-  batchSize: number;
-  elapsedSec: number;
-  lastEval: EvalEvent | null;
-}
-
-/** Thrown by step() when too many steps in a row had NaN/Inf losses, gradients or updates. */
-export class TrainingDivergedError extends Error {
-  constructor(readonly event: SkipEvent) {
-    super(`Training diverged: ${event.consecutive} bad steps in a row (last: ${event.reason} at step ${event.step})`);
-    this.name = 'TrainingDivergedError';
-  }
-}
-
 /**
- * Trains a PixelModel: one `step()` = one batch, one gradient, one (checked) optimiser update.
- * See ./index.ts for the overview.
+ * Trains a PixelModel: one `step()` = one batch, one gradient (summed over micro-batch chunks), one
+ * (checked) optimiser update. See ./index.ts for the overview.
  */
 export class Trainer {
   readonly options: ResolvedOptions;
@@ -163,12 +62,17 @@ export class Trainer {
   stepCount = 0;
   skippedSteps = 0;
   lastEval: EvalEvent | null = null;
+  /** Images per gradient chunk of the next step (see TrainerOptions.microBatch and chunkSec). */
+  microBatch: number;
   private consecutiveSkips = 0;
   private elapsedMs = 0;
   private readonly listeners = new Set<TrainListener>();
   private emaStepSec = 0;
+  private stepsTimed = 0;
   private runTarget: number | null = null;
   private readonly lrOverride?: (step: number) => number;
+  private readonly chunkSec: number | null;
+  private readonly fastCpuKernels: boolean;
   private ownsModel = false;
 
   constructor(
@@ -184,7 +88,6 @@ export class Trainer {
     validateSchedule(schedule);
     const lr = options.lr ?? 1e-3;
     if (!(lr > 0 && Number.isFinite(lr))) throw new Error(`lr must be a positive number, got ${lr}`);
-    if (tf.getBackend() === 'cpu') installFastCpuConvKernels();
     this.optimizer = new Optimizer(opt, model.params.vars);
     this.options = {
       optimizer: this.optimizer.config,
@@ -195,6 +98,9 @@ export class Trainer {
       maxConsecutiveSkips: Math.max(1, Math.floor(options.maxConsecutiveSkips ?? 10)),
     };
     this.lrOverride = options.lrAt;
+    this.microBatch = clampInt(options.microBatch ?? data.train.batchSize, 1, data.train.batchSize);
+    this.chunkSec = options.chunkSec !== undefined && options.chunkSec > 0 ? options.chunkSec : null;
+    this.fastCpuKernels = options.fastCpuKernels ?? true;
   }
 
   /** Adds a listener for every event; returns a function that removes it. */
@@ -219,52 +125,58 @@ export class Trainer {
    * reported as a SkipEvent.
    */
   async step(): Promise<StepEvent | SkipEvent> {
+    return (await this.interruptibleStep())!;
+  }
+
+  /**
+   * step(), cut short by `signal`. Before each gradient chunk it yields to the event loop (so a worker
+   * handles the messages that arrived, e.g. Pause or Stop; tfjs's cpu and wasm backends read data back
+   * without ever doing so), and if the signal is then aborted it drops the partial gradient, puts the
+   * batch back (the next step draws the same one) and returns null: nothing has changed. So an abort takes
+   * effect within one chunk, not one step.
+   */
+  async interruptibleStep(signal?: AbortSignal): Promise<StepEvent | SkipEvent | null> {
     const t0 = now();
     const index = this.stepCount;
-    const batch = this.data.train.next();
+    const source = this.data.train;
+    const before = signal ? source.state() : null;
+    const batch = source.next();
     const lr = this.learningRate(index);
-    const { output } = this.model.config;
-    const names = [...this.model.params.vars.keys()];
     const vars = [...this.model.params.vars.values()];
-    const clip = this.options.clipNorm;
-
-    let slotNames: string[] = [];
-    let weightNames: string[] = [];
-    const out = tf.tidy(() => {
-      const x = imagesToTensor(batch.images, this.data.train.imageShape); // [B,H,W,C]
-      const { value, grads } = tf.variableGrads(() => meanNll(this.model.logits(x), x, output), vars);
-      const g = new Map<string, tf.Tensor>(names.map((n, i) => [n, grads[vars[i]!.name]!]));
-      const norm = tf.sqrt(sumAll([...g.values()].map((t) => tf.sum(tf.square(t))))); // scalar
-      if (clip > 0) {
-        const factor = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-30))); // scalar
-        for (const [n, t] of g) g.set(n, tf.mul(t, factor));
-      }
-      const p = this.optimizer.propose(g, lr);
-      weightNames = [...p.weights.keys()];
-      slotNames = [...p.slots.keys()];
-      // Σ|new weights|: finite iff every new weight is (NaN and Inf propagate through sums on every
-      // backend, unlike max/min or isNaN, which GPU compilers may optimise away). The slots need no check:
-      // with a finite gradient norm, m, v and ms are finite, and a non-finite momentum makes a weight so.
-      const magnitude = sumAll([...p.weights.values()].map((t) => tf.sum(tf.abs(t))));
-      const stats = tf.stack([value, norm, magnitude]); // [3]
-      return { stats, weights: [...p.weights.values()], slots: [...p.slots.values()] };
-    });
+    const chunk = clampInt(this.microBatch, 1, batch.size);
+    const chunks = Math.ceil(batch.size / chunk);
+    const release = this.fastCpuKernels && tf.getBackend() === 'cpu' ? useFastCpuKernels() : null;
+    let sum: tf.Tensor[] = []; // [loss, ...gradients in the order of vars], summed over the chunks so far
     let stats: Float32Array;
+    let reason: SkipEvent['reason'] | null;
     try {
-      stats = (await out.stats.data()) as Float32Array;
-    } catch (e) {
-      tf.dispose([out.stats, ...out.weights, ...out.slots]);
-      throw e;
+      for (let k = 0; k < chunks; k++) {
+        if (signal) {
+          await yieldToEventLoop();
+          if (signal.aborted) {
+            source.setState(before);
+            return null;
+          }
+        }
+        const part = this.chunkGradient(batch.images, k * chunk, Math.min(chunk, batch.size - k * chunk), batch.size, vars);
+        const prev = sum;
+        sum = prev.length ? tf.tidy(() => part.map((t, i) => tf.add(prev[i]!, t))) : part;
+        if (prev.length) tf.dispose([...prev, ...part]);
+      }
+      const out = this.propose(sum, lr);
+      try {
+        stats = (await out.stats.data()) as Float32Array;
+        const [loss, gradNorm, magnitude] = [stats[0]!, stats[1]!, stats[2]!];
+        reason = !Number.isFinite(loss) ? 'non-finite loss' : !Number.isFinite(gradNorm) ? 'non-finite gradient' : !Number.isFinite(magnitude) ? 'non-finite update' : null;
+        if (reason === null) this.optimizer.commit({ weights: out.weights, slots: out.slots });
+      } finally {
+        tf.dispose([out.stats, ...out.weights.values(), ...out.slots.values()]);
+      }
+    } finally {
+      tf.dispose(sum);
+      release?.();
     }
-    const [loss, gradNorm, magnitude] = [stats[0]!, stats[1]!, stats[2]!];
-    const reason = !Number.isFinite(loss) ? 'non-finite loss' : !Number.isFinite(gradNorm) ? 'non-finite gradient' : !Number.isFinite(magnitude) ? 'non-finite update' : null;
-    if (reason === null) {
-      this.optimizer.commit({
-        weights: new Map(weightNames.map((n, i) => [n, out.weights[i]!])),
-        slots: new Map(slotNames.map((n, i) => [n, out.slots[i]!])),
-      });
-    }
-    tf.dispose([out.stats, ...out.weights, ...out.slots]);
+    const [loss, gradNorm] = [stats[0]!, stats[1]!];
     this.stepCount++;
     const sec = (now() - t0) / 1000;
     this.elapsedMs += sec * 1000;
@@ -279,6 +191,8 @@ export class Trainer {
     }
     this.consecutiveSkips = 0;
     this.emaStepSec = this.emaStepSec === 0 ? sec : 0.9 * this.emaStepSec + 0.1 * sec;
+    this.resizeChunks(sec / chunks, batch.size);
+    const clip = this.options.clipNorm;
     const ev: StepEvent = {
       type: 'step',
       step: this.stepCount,
@@ -289,6 +203,7 @@ export class Trainer {
       clipped: clip > 0 && gradNorm > clip,
       lr,
       batchSize: batch.size,
+      chunks,
       imagesPerSec: batch.size / this.emaStepSec,
       stepsPerSec: 1 / this.emaStepSec,
       etaSec: this.runTarget === null ? null : Math.max(0, this.runTarget - this.stepCount) * this.emaStepSec,
@@ -296,6 +211,63 @@ export class Trainer {
     };
     this.emit(ev);
     return ev;
+  }
+
+  /**
+   * Loss and gradients of images [from, from + n) of a batch of `total`, each scaled by n / total: the
+   * mean NLL over the batch is Σ over chunks of (n / total) · (the chunk's mean NLL), and so is its
+   * gradient. Returns [loss, ...gradients in the order of `vars`].
+   */
+  private chunkGradient(images: Uint8Array, from: number, n: number, total: number, vars: tf.Variable[]): tf.Tensor[] {
+    const shape = this.data.train.imageShape;
+    const size = shape[0] * shape[1] * shape[2];
+    const { output } = this.model.config;
+    return tf.tidy(() => {
+      const x = imagesToTensor(images.subarray(from * size, (from + n) * size), shape); // [n,H,W,C]
+      const f = () => {
+        const nll = meanNll(this.model.logits(x), x, output); // scalar, nats per image
+        return (n === total ? nll : tf.mul(nll, n / total)) as tf.Scalar;
+      };
+      const { value, grads } = tf.variableGrads(f, vars);
+      return [value, ...vars.map((v) => grads[v.name]!)];
+    });
+  }
+
+  /**
+   * The update for the summed [loss, ...gradients]: clipping, the optimiser's proposal, and the stats
+   * to check, [loss, gradient norm, Σ|new weights|].
+   */
+  private propose(sum: tf.Tensor[], lr: number): { stats: tf.Tensor; weights: Map<string, tf.Tensor>; slots: Map<string, tf.Tensor> } {
+    const names = [...this.model.params.vars.keys()];
+    const clip = this.options.clipNorm;
+    let weights = new Map<string, tf.Tensor>();
+    let slots = new Map<string, tf.Tensor>();
+    const stats = tf.tidy(() => {
+      const g = new Map<string, tf.Tensor>(names.map((n, i) => [n, sum[i + 1]!]));
+      const norm = tf.sqrt(sumAll([...g.values()].map((t) => tf.sum(tf.square(t))))); // scalar
+      if (clip > 0) {
+        const factor = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-30))); // scalar
+        for (const [n, t] of g) g.set(n, tf.mul(t, factor));
+      }
+      const p = this.optimizer.propose(g, lr);
+      weights = p.weights;
+      slots = p.slots;
+      for (const t of [...weights.values(), ...slots.values()]) tf.keep(t);
+      // Σ|new weights|: finite iff every new weight is (NaN and Inf propagate through sums on every
+      // backend, unlike max/min or isNaN, which GPU compilers may optimise away). The slots need no check:
+      // with a finite gradient norm, m, v and ms are finite, and a non-finite momentum makes a weight so.
+      const magnitude = sumAll([...weights.values()].map((t) => tf.sum(tf.abs(t))));
+      return tf.stack([sum[0]!, norm, magnitude]); // [3]
+    });
+    return { stats, weights, slots };
+  }
+
+  /** With `chunkSec`: the next micro-batch, from this step's seconds per chunk (at most doubling per step). */
+  private resizeChunks(secPerChunk: number, batchSize: number): void {
+    if (this.chunkSec === null) return;
+    if (this.stepsTimed++ === 0) return; // the first step of a session includes compiling and warm-up
+    const want = Math.floor((this.microBatch * this.chunkSec) / Math.max(secPerChunk, 1e-6));
+    this.microBatch = clampInt(Math.min(want, 2 * this.microBatch), 1, batchSize);
   }
 
   /** NLL on the validation set (data.valid, or `set`), emitted as an EvalEvent and kept in lastEval. */
@@ -312,12 +284,15 @@ export class Trainer {
 
   /**
    * Steps until a target, an abort or a time limit, with periodic evaluation and checkpoints. Pausing is
-   * aborting the signal; calling run() again resumes where it stopped.
+   * aborting the signal: the step in flight is dropped at its next chunk (or the evaluation at its next
+   * batch), and run() returns; calling run() again resumes where it stopped, starting with an evaluation
+   * an abort cut short.
    */
   async run(options: RunOptions = {}): Promise<RunResult> {
     const target = options.untilStep ?? (options.steps !== undefined ? this.stepCount + options.steps : Infinity);
     const remove = options.onEvent ? this.on(options.onEvent) : null;
     const start = now();
+    const { signal } = options;
     const evalEvery = options.evalEvery ?? 0;
     const ckptEvery = options.checkpointEvery ?? 0;
     const evalAtEnd = options.evalAtEnd ?? this.data.valid !== undefined;
@@ -330,10 +305,22 @@ export class Trainer {
       await options.onCheckpoint(await this.checkpoint(card));
       this.emit({ type: 'checkpoint', step: this.stepCount });
     };
+    /** Evaluates unless the signal cuts it short (then false). */
+    const evaluated = async (): Promise<boolean> => {
+      try {
+        await this.evaluate(undefined, signal);
+        return true;
+      } catch (e) {
+        if (signal?.aborted) return false;
+        throw e;
+      }
+    };
+    const evalDue = () => evalEvery > 0 && this.data.valid !== undefined && this.stepCount > 0 && this.stepCount % evalEvery === 0 && this.lastEval?.step !== this.stepCount;
     try {
       let lastCkpt = -1;
-      while (this.stepCount < target) {
-        if (options.signal?.aborted) {
+      if (evalDue() && !(await evaluated())) reason = 'aborted'; // owed by a run an abort cut short
+      while (reason === 'steps' && this.stepCount < target) {
+        if (signal?.aborted) {
           reason = 'aborted';
           break;
         }
@@ -341,8 +328,14 @@ export class Trainer {
           reason = 'time-limit';
           break;
         }
-        await this.step();
-        if (evalEvery > 0 && this.data.valid && this.stepCount % evalEvery === 0) await this.evaluate();
+        if ((await this.interruptibleStep(signal)) === null) {
+          reason = 'aborted';
+          break;
+        }
+        if (evalDue() && !(await evaluated())) {
+          reason = 'aborted';
+          break;
+        }
         if (ckptEvery > 0 && this.stepCount % ckptEvery === 0) {
           await checkpoint();
           lastCkpt = this.stepCount;
@@ -374,23 +367,9 @@ export class Trainer {
     };
   }
 
-  /**
-   * A checkpoint as tfjs ModelArtifacts: the model (config, weights) followed by the optimiser slots as
-   * weights named "opt/<slot>/<param>", with the trainer state and the card in userDefinedMetadata. Any
-   * tf.io handler stores it (IndexedDB, files via scripts/lib/fileIO.ts); Trainer.restore reads it back.
-   */
-  async checkpoint(card: ModelCard = {}): Promise<tf.io.ModelArtifacts> {
-    const model = await toArtifacts(this.model, card);
-    const named = [...this.optimizer.slots].map(([name, tensor]) => ({ name: OPT_PREFIX + name, tensor }));
-    const opt = await tf.io.encodeWeights(named);
-    const modelData = model.weightData as ArrayBuffer;
-    return {
-      ...model,
-      format: CHECKPOINT_FORMAT,
-      weightSpecs: [...model.weightSpecs!, ...opt.specs],
-      weightData: tf.io.concatenateArrayBuffers([modelData, opt.data as ArrayBuffer]),
-      userDefinedMetadata: { card, trainer: this.state() } as unknown as tf.io.ModelArtifacts['userDefinedMetadata'],
-    };
+  /** A checkpoint as tfjs ModelArtifacts (see ./checkpoint.ts); Trainer.restore reads it back. */
+  checkpoint(card: ModelCard = {}): Promise<tf.io.ModelArtifacts> {
+    return makeCheckpoint(this, card);
   }
 
   /**
@@ -398,9 +377,8 @@ export class Trainer {
    * batch size and seed); its training source is moved to where the checkpoint stopped. The restored
    * trainer owns its model (dispose() frees it).
    */
-  static async restore(checkpoint: tf.io.ModelArtifacts, data: TrainData, overrides: Pick<TrainerOptions, 'lrAt'> = {}): Promise<Trainer> {
-    const state = (checkpoint.userDefinedMetadata as { trainer?: TrainerState } | undefined)?.trainer;
-    if (!state || state.format !== CHECKPOINT_FORMAT) throw new Error(`Not a training checkpoint (no "${CHECKPOINT_FORMAT}" trainer state)`);
+  static async restore(checkpoint: tf.io.ModelArtifacts, data: TrainData, overrides: Pick<TrainerOptions, 'lrAt' | 'microBatch' | 'chunkSec' | 'fastCpuKernels'> = {}): Promise<Trainer> {
+    const state = trainerStateOf(checkpoint);
     if (data.train.batchSize !== state.batchSize)
       throw new Error(`The checkpoint was trained with batch size ${state.batchSize}, this data source gives ${data.train.batchSize}: the data order would not resume`);
     const { model: modelPart, opt } = splitCheckpoint(checkpoint);
@@ -409,17 +387,7 @@ export class Trainer {
     try {
       trainer = new Trainer(model, data, { ...state.options, ...overrides });
       trainer.ownsModel = true;
-      const decoded = tf.io.decodeWeights(opt.data, opt.specs);
-      try {
-        for (const [name, v] of trainer.optimizer.slots) {
-          const t = decoded[OPT_PREFIX + name];
-          if (!t) throw new Error(`The checkpoint has no optimiser state "${name}"`);
-          if (t.shape.join('x') !== v.shape.join('x')) throw new Error(`Optimiser state "${name}" has shape [${t.shape.join(',')}], expected [${v.shape.join(',')}]`);
-          v.assign(t);
-        }
-      } finally {
-        tf.dispose(Object.values(decoded));
-      }
+      restoreSlots(opt, trainer.optimizer.slots);
     } catch (e) {
       model.dispose();
       throw e;
@@ -456,45 +424,6 @@ function sumAll(ts: tf.Tensor[]): tf.Tensor {
   return acc;
 }
 
-/** The model's weights and the optimiser's, as two artifacts / weight sets. */
-function splitCheckpoint(ck: tf.io.ModelArtifacts): { model: tf.io.ModelArtifacts; opt: { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } } {
-  if (!ck.weightSpecs || !ck.weightData) throw new Error('The checkpoint has no weights');
-  const data = tf.io.concatenateArrayBuffers(Array.isArray(ck.weightData) ? ck.weightData : [ck.weightData]);
-  const modelSpecs: tf.io.WeightsManifestEntry[] = [];
-  const optSpecs: tf.io.WeightsManifestEntry[] = [];
-  const modelParts: ArrayBuffer[] = [];
-  const optParts: ArrayBuffer[] = [];
-  let offset = 0;
-  for (const s of ck.weightSpecs) {
-    if (s.dtype !== 'float32' || s.quantization) throw new Error(`Checkpoint weight "${s.name}" is not plain float32`);
-    const bytes = s.shape.reduce((a, b) => a * b, 1) * 4;
-    if (offset + bytes > data.byteLength) throw new Error('The checkpoint weights are truncated');
-    const part = data.slice(offset, offset + bytes);
-    offset += bytes;
-    if (s.name.startsWith(OPT_PREFIX)) {
-      optSpecs.push(s);
-      optParts.push(part);
-    } else {
-      modelSpecs.push(s);
-      modelParts.push(part);
-    }
-  }
-  const { userDefinedMetadata, ...rest } = ck;
-  const card = (userDefinedMetadata as { card?: ModelCard } | undefined)?.card ?? {};
-  return {
-    model: { ...rest, weightSpecs: modelSpecs, weightData: tf.io.concatenateArrayBuffers(modelParts), userDefinedMetadata: { card } as unknown as tf.io.ModelArtifacts['userDefinedMetadata'] },
-    opt: { specs: optSpecs, data: tf.io.concatenateArrayBuffers(optParts) },
-  };
-}
-
-/** Saves a checkpoint through any tf.io handler. */
-export async function saveCheckpoint(trainer: Trainer, handler: tf.io.IOHandler, card?: ModelCard): Promise<void> {
-  if (!handler.save) throw new Error('This storage cannot save');
-  await handler.save(await trainer.checkpoint(card));
-}
-
-/** Loads checkpoint artifacts through any tf.io handler (pass them to Trainer.restore). */
-export async function loadCheckpoint(handler: tf.io.IOHandler): Promise<tf.io.ModelArtifacts> {
-  if (!handler.load) throw new Error('This storage cannot load');
-  return handler.load();
+function clampInt(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, Math.floor(v)));
 }
