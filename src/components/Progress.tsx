@@ -18,6 +18,7 @@ export function Progress({ run }: { run: SampleRun }) {
               ? `stopped at ${run.done}/${run.total}`
               : run.status}
         {run.subPixelsPerSecond > 0 && ` · ${run.subPixelsPerSecond.toFixed(0)} sub-pixels/s`}
+        {run.readbacks !== null && run.status !== 'running' && ` · drawn on the GPU, ${run.readbacks} read-backs`}
       </span>
     </div>
   );

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type ModelConfig, type PixelModel } from '../core/index';
 import { warmUpSampler } from '../core/sampling/warmup';
-import { sampleCached } from '../core/sampling/cached';
+import { drawsOnDevice, FRAME_MS, sample } from '../worker/sampler';
 import { imagesSource, imagesToTensor, Trainer } from '../core/train/index';
 import { useBackend } from './backend';
 import { pick, type Plan } from './choice';
@@ -38,17 +38,22 @@ export async function measureSampling(model: PixelModel, o: { batch: number; bud
   const t0 = performance.now();
   let tWarm = 0;
   let done = 0;
-  await sampleCached(model, {
-    count: o.batch,
-    seed: 1,
-    signal: stop.signal,
-    onStep: (p) => {
-      done = p.done;
-      const t = performance.now();
-      if (p.done === C) tWarm = t;
-      else if (p.done > C && (t - tWarm >= o.budgetMs || p.done >= last)) stop.abort();
+  // The sampler the app runs on this backend (device draw on WebGPU), so that the figures compare like with like.
+  await sample(
+    model,
+    {
+      count: o.batch,
+      seed: 1,
+      signal: stop.signal,
+      onStep: (p) => {
+        done = p.done;
+        const t = performance.now();
+        if (p.done === C) tWarm = t;
+        else if (p.done > C && (t - tWarm >= o.budgetMs || p.done >= last)) stop.abort();
+      },
     },
-  });
+    FRAME_MS,
+  );
   const seconds = (performance.now() - tWarm) / 1000;
   const steps = done - C;
   return { subPixelsPerSec: steps > 0 ? (steps * o.batch) / seconds : 0, steps, seconds, warmupMs: tWarm - t0 };
@@ -172,5 +177,5 @@ async function trainOne(name: BackendName, model: PixelModel, o: CalibrateOption
 
 /** Sampling at full speed from the first press: compiles the chosen GPU backend's kernels (no-op on CPU paths). */
 export async function warmUp(model: PixelModel, batch: number): Promise<void> {
-  if (GPU.includes(tf.getBackend() as BackendName)) await warmUpSampler(model, batch);
+  if (GPU.includes(tf.getBackend() as BackendName)) await warmUpSampler(model, batch, drawsOnDevice() ? 'device' : 'cpu');
 }

@@ -29,6 +29,8 @@ export interface SampleRun {
   channel: number;
   startedAt: number;
   subPixelsPerSecond: number;
+  /** Device → CPU reads of the finished run when the sampler drew on the device (WebGPU); null otherwise. */
+  readbacks: number | null;
   logProb: Float64Array | null;
   seed: number;
   temperature: number;
@@ -122,7 +124,7 @@ export interface AppState {
 }
 
 export function emptyRun(): SampleRun {
-  return { status: 'idle', images: null, count: 0, config: null, modelId: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, logProb: null, seed: 0, temperature: 1, error: null };
+  return { status: 'idle', images: null, count: 0, config: null, modelId: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, readbacks: null, logProb: null, seed: 0, temperature: 1, error: null };
 }
 
 export const initialState: AppState = {

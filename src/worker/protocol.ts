@@ -69,6 +69,8 @@ export interface SampleDone {
   /** Sub-pixel steps done and the wall time they took, for the sub-pixels/s read-out. */
   steps: number;
   ms: number;
+  /** Device → CPU reads of the whole batch, when the sampler draws on the device (WebGPU); else absent. */
+  readbacks?: number;
 }
 
 export interface InspectArgs {

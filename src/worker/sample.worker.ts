@@ -9,12 +9,9 @@ import { label, unit } from '../gpu/names';
 import { currentDevice } from '../gpu/backend';
 import { activate, chooseFor, startDefault } from './backends';
 import * as models from './models';
-import type { SampleFrame, SamplerApi } from './protocol';
+import type { SampleDone, SampleFrame, SamplerApi } from './protocol';
 import { serve, withTransfer } from './rpc';
-import { sample } from './sampler';
-
-/** Frames go out at most this often; the page draws at most once per animation frame anyway. */
-const FRAME_MS = 40;
+import { FRAME_MS, sample } from './sampler';
 
 /** The loaded model, the source it came from and the backend it lives on. */
 let current: { key: string; backend: string; model: PixelModel; card: ModelCard } | null = null;
@@ -58,22 +55,26 @@ const notify = serve<SamplerApi>({
     let last = 0;
     const started = performance.now();
     let steps = 0;
-    const result = await sample(model, {
-      count: args.count,
-      seed: args.seed,
-      temperature: args.temperature,
-      known: args.known,
-      signal: ctx.signal,
-      onStep: (p) => {
-        steps = p.done;
-        const now = performance.now();
-        if (now - last < FRAME_MS && p.done < p.total) return;
-        last = now;
-        const frame: SampleFrame = { images: p.images.slice(), done: p.done, total: p.total, row: p.row, col: p.col, channel: p.channel };
-        ctx.emit(frame, [frame.images.buffer]);
+    const result = await sample(
+      model,
+      {
+        count: args.count,
+        seed: args.seed,
+        temperature: args.temperature,
+        known: args.known,
+        signal: ctx.signal,
+        onStep: (p) => {
+          steps = p.done;
+          const now = performance.now();
+          if (now - last < FRAME_MS && p.done < p.total) return;
+          last = now;
+          const frame: SampleFrame = { images: p.images.slice(), done: p.done, total: p.total, row: p.row, col: p.col, channel: p.channel };
+          ctx.emit(frame, [frame.images.buffer]);
+        },
       },
-    });
-    const done = { images: result.images, logProb: result.logProb, stopped: result.stopped, steps, ms: performance.now() - started };
+      FRAME_MS,
+    );
+    const done: SampleDone = { images: result.images, logProb: result.logProb, stopped: result.stopped, steps, ms: performance.now() - started, readbacks: result.readbacks };
     return withTransfer(done, [done.images.buffer, done.logProb.buffer]);
   },
 

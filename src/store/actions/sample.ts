@@ -52,7 +52,7 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
       },
     });
     const status = done.stopped ? 'stopped' : 'done';
-    write({ images: done.images, logProb: done.logProb, status, done: done.stopped ? undefined : per, subPixelsPerSecond: done.ms > 0 ? (done.steps * args.count * 1000) / done.ms : 0 });
+    write({ images: done.images, logProb: done.logProb, readbacks: done.readbacks ?? null, status, done: done.stopped ? undefined : per, subPixelsPerSecond: done.ms > 0 ? (done.steps * args.count * 1000) / done.ms : 0 });
     return status;
   } catch (e) {
     write({ status: e instanceof WorkerGoneError ? 'stopped' : 'error', error: (e as Error).message });
