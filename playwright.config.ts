@@ -6,7 +6,8 @@ import { defineConfig } from '@playwright/test';
  * CHROMIUM_PATH overrides the browser (never `playwright install` here).
  */
 const PORT = Number(process.env.E2E_PORT ?? 4317);
-const CACHE = 'node_modules/.cache/pixelrnn-e2e';
+// One build per port, so that runs on different ports (E2E_PORT) never serve each other's build.
+const CACHE = `node_modules/.cache/pixelrnn-e2e${process.env.E2E_PORT ? `-${PORT}` : ''}`;
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const common = ['--no-sandbox', '--disable-gpu-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 

@@ -9,6 +9,22 @@ test('?backend=webgpu runs WebGPU (SwiftShader here) and the badge says so', asy
   await expect(page.getByTestId('backend-reason')).toContainText('WebGPU');
 });
 
+test('on WebGPU the app draws on the device: a handful of read-backs per batch, not one per sub-pixel, and the seed repeats', async ({ page }) => {
+  await open(page, { model: 'test-emoji-pixelcnn', seed: 5, count: 2, backend: 'webgpu' });
+  await waitModel(page, 'test-emoji-pixelcnn');
+  const a = await samplePixels(page);
+  expect(a).toHaveLength(2 * 8 * 8 * 3);
+  const reads = await page.evaluate(() => window.__pixelrnn!.state().sample.readbacks);
+  // 8×8×3 = 192 sub-pixel steps; the CPU draw would read back once per step. The device draw reads back at
+  // most once per 40 ms frame, and the last read brings the images and their log-probabilities.
+  expect(reads).not.toBeNull();
+  expect(reads!).toBeGreaterThan(0);
+  expect(reads!).toBeLessThan(8 * 8 * 3);
+  await expect(page.getByTestId('progress')).toContainText(`drawn on the GPU, ${reads} read-backs`);
+  await page.reload();
+  expect(await samplePixels(page)).toEqual(a);
+});
+
 test('samples non-blank images; the same seed repeats exactly, another seed differs', async ({ page }) => {
   await open(page, { model: 'test-mnist-pixelcnn', seed: 3, count: 4 });
   await waitModel(page, 'test-mnist-pixelcnn');

@@ -9,10 +9,17 @@
  *   (cached sampler, sub-pixels/s) and training speed (real steps of the training loop, images/s;
  *   `?trainBackends=` limits which) on a shipped model (`?model=`, default the Emoji-32 PixelCNN): the
  *   figures the app's calibration compares. Sizes: `batch`, `sampleSteps`, `trainBatch`, `trainSteps`.
+ * - `ties`: how often the device draw differs between two backends (`?backends=webgpu,cpu`) on a model
+ *   (`?model=`), sampling `count` whole images on each (src/core/sampling/crossBackend.ts).
+ *
+ * In `checks`, `?device=1` also runs the cached sampler with the draw on the device (what the app runs on
+ * WebGPU), against the naive sampler drawing on the device, with `?readback=` (per-row, frame, per-step).
  */
 import { PixelModel, preset, presets, type PresetName } from '../core/index';
 import { checkLstmCell } from '../core/layers/lstm';
 import { benchSampling, type SamplingBenchRow } from '../core/sampling/benchmark';
+import { crossBackendTies } from '../core/sampling/crossBackend';
+import type { Readback } from '../core/sampling/types';
 import { checkGradients } from '../core/train/gradientCheck';
 import { isBackendName, probeAll, useBackend, type BackendName } from '../gpu/backend';
 import { BACKENDS } from '../gpu/names';
@@ -63,16 +70,24 @@ async function checks(): Promise<void> {
   const batch = num('batch', 1);
   const naiveSteps = num('naiveSteps', 3);
   const cs = params.get('cachedSteps') ?? '200';
+  const device = params.get('device') === '1';
+  const readback = (params.get('readback') ?? 'per-row') as Readback;
+  if (!['per-row', 'frame', 'per-step'].includes(readback)) throw new Error(`?readback= must be per-row, frame or per-step, got "${readback}"`);
   const rows: (SamplingBenchRow & { model: string })[] = [];
   for (const id of ids) {
     const model = await modelFor(id);
-    const row = { model: id, ...(await benchSampling(model, { batch, seed: 1, naiveSteps, cachedSteps: cs === 'all' ? 'all' : Number(cs) })) };
+    const row = { model: id, ...(await benchSampling(model, { batch, seed: 1, naiveSteps, cachedSteps: cs === 'all' ? 'all' : Number(cs), device, readback })) };
     model.dispose();
     rows.push(row);
     log(
       `${id}: naive ${row.naiveSubpixelsPerSec.toFixed(2)} sub-px/s (${row.naiveSteps} steps, extrapolated), ` +
         `cached ${row.cachedSubpixelsPerSec.toFixed(1)} sub-px/s (${row.cachedSteps} steps), ×${row.speedup.toFixed(1)}, same draws: ${row.agree ? 'yes' : 'NO'}`,
     );
+    if (device)
+      log(
+        `${id}, draw on the device (${readback}): ${row.deviceSubpixelsPerSec!.toFixed(1)} sub-px/s, ×${row.deviceSpeedupOverCached!.toFixed(2)} over the CPU draw, ` +
+          `${row.readbacksPerImage} read-backs per image (height ${row.height}), same draws as naive on the device: ${row.deviceAgree ? 'yes' : 'NO'}`,
+      );
   }
   done({ backend: name, software: probe.software, lstmCell, gradients, batch, naiveSteps, cachedSteps: cs, results: rows, minSpeedup: Math.min(...rows.map((r) => r.speedup)) });
 }
@@ -97,7 +112,26 @@ function backends(): Promise<void> {
   });
 }
 
-(params.get('suite') === 'backends' ? backends() : checks()).catch((e: unknown) => {
+/** The device draw on two backends, whole images: the tie rate of README "Sampling speed". */
+async function ties(): Promise<void> {
+  const pair = (params.get('backends') ?? 'webgpu,cpu').split(',');
+  if (pair.length !== 2 || !pair.every(isBackendName)) throw new Error(`?backends= must name two backends, e.g. webgpu,cpu; got "${params.get('backends')}"`);
+  const id = params.get('model') ?? 'emoji32-pixelcnn';
+  for (const name of pair) await useBackend(name as BackendName); // starts each (wasm's set-up included)
+  const count = num('count', 4);
+  const seed = num('seed', 1);
+  const t0 = performance.now();
+  const r = await crossBackendTies(() => modelFor(id), pair as [string, string], { count, seed });
+  log(
+    `${id}, ${pair.join(' vs ')}: ${r.differences} of ${r.images} images differ; first differences ${JSON.stringify(r.firstDifference)}; ` +
+      `${r.differences} ties in ${r.subpixelsCompared} sub-pixels compared (rate ${r.rate.toExponential(2)}), ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  done({ model: id, ...r });
+}
+
+const suites: Record<string, () => Promise<void>> = { checks, backends, ties };
+const suite = params.get('suite') ?? 'checks';
+(suites[suite] ?? (() => Promise.reject(new Error(`?suite= must be one of ${Object.keys(suites).join(', ')}, got "${suite}"`))))().catch((e: unknown) => {
   log(`error: ${(e as Error).message}`);
   out.dataset.status = 'error';
 });
