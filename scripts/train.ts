@@ -100,6 +100,7 @@ const { presets, preset: makePreset } = await import('../src/core/models/presets
 const { createModel } = await import('../src/core/models/pixelModel');
 const { dims } = await import('../src/core/models/config');
 const { saveModel } = await import('../src/core/io/artifacts');
+const { parseCard } = await import('../src/core/io/card');
 const { Trainer, datasetSource, evalSet, loadCheckpoint, saveCheckpoint } = await import('../src/core/train/index');
 const { fileHandler } = await import('./lib/fileIO');
 const { formatDuration, hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
@@ -130,7 +131,7 @@ if (args.resume) {
   if (!outDir) fail('--resume needs --out DIR (the folder of the run to continue)');
   const ckDir = path.join(outDir, 'checkpoint');
   const ck = await loadCheckpoint(fileHandler(ckDir, { versionedWeights: true })).catch((e: Error) => fail(`cannot resume: ${e.message}`));
-  const card = ((ck.userDefinedMetadata as { card?: ModelCard } | undefined)?.card ?? {}) as { training?: Setup };
+  const card = parseCard((ck.userDefinedMetadata as { card?: unknown } | undefined)?.card, ckDir);
   if (!card.training) fail(`${ckDir} has no training setup in its card`);
   setup = { ...card.training, commands: [...card.training.commands, command] };
   setup.validLimit = validLimitArg ?? setup.validLimit ?? 1000;
@@ -197,7 +198,7 @@ const flushEvents = async () => {
 
 const card = (): ModelCard => ({
   name: setup.presetName,
-  architecture: { ...config, description: { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM PixelRNN', diagonal: 'Diagonal BiLSTM PixelRNN' }[config.arch] },
+  architecture: { ...config, description: { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM PixelRNN', diagonal: 'Diagonal BiLSTM PixelRNN', gated: 'Gated PixelCNN' }[config.arch] },
   parameters: paramCount,
   dataset: { name: setup.dataName, trainSplit: 'train', validSplit: 'val', validImages: trainer.data.valid?.count },
   steps: trainer.stepCount,

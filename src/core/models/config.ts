@@ -5,7 +5,11 @@
 
 import presetFile from './presets.json';
 
-export type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
+/** 'gated': the Gated PixelCNN (vertical and horizontal stacks, gated activations; no blind spot). */
+export type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal' | 'gated';
+
+/** Every architecture, in the order they were added. */
+export const ARCHS: readonly Arch[] = ['pixelcnn', 'rowlstm', 'diagonal', 'gated'];
 
 /** 'binary': one sigmoid logit per sub-pixel (binarised MNIST). 'softmax256': a 256-way softmax per colour. */
 export type OutputKind = 'binary' | 'softmax256';
@@ -25,19 +29,22 @@ export interface ModelConfig {
   /** 1 for grey or binary images (one colour group), 3 for RGB (groups R, G, B). */
   channels: 1 | 3;
   output: OutputKind;
-  /** Number of residual layers after the first 7×7 mask-A convolution (Row LSTM, Diagonal BiLSTM or conv block). */
+  /**
+   * Number of residual layers after the first 7×7 mask-A convolution (Row LSTM, Diagonal BiLSTM or conv block);
+   * for 'gated', gated layers (kernel 3) after the first gated layer (kernel firstKernel, mask A).
+   */
   layers: number;
-  /** h: the recurrent state size per gate; residual stream carries 2h features. */
+  /** h: the recurrent state size per gate; residual stream carries 2h features ('gated': both stacks carry 2h). */
   hidden: number;
   /** Width of the two-layer ReLU → 1×1 head (the paper: 32 for MNIST, 1024 for CIFAR-10). */
   headWidth: number;
-  /** Kernel of the first, mask-A convolution (the paper: 7). */
+  /** Kernel of the first, mask-A convolution (the paper: 7); for 'gated', of the first gated layer's stacks. */
   firstKernel: number;
   /** Residual connections around every layer (the paper uses them). */
   residual: boolean;
   /** Learnable 1×1 skip connections from every layer to the head (the paper uses them). */
   skip: boolean;
-  /** Present only for the conditional half of a Multi-Scale PixelRNN. */
+  /** Present only for the conditional half of a Multi-Scale PixelRNN (not for 'gated'). */
   condition?: ConditionConfig;
   /** Seed of the weight initialisation: the same config and seed give the same initial weights. */
   seed: number;
@@ -66,6 +73,16 @@ export function parameterCount(c: ModelConfig): number {
   const K = categories(c) === 2 ? 1 : 256;
   const map = c.condition?.mapChannels ?? 0;
   const conv = (kh: number, kw: number, cin: number, cout: number, bias = true) => kh * kw * cin * cout + (bias ? cout : 0);
+  if (c.arch === 'gated') {
+    // per gated layer of kernel q, r = ⌊q/2⌋, input features cin, stacks of n = 2h: vertical (r+1)×q and horizontal
+    // 1×(r+1) to the 2n gate pre-activations, the 1×1 link 2n → 2n (no bias), the 1×1 out n → n, the skip n → n
+    const n = 2 * h;
+    const gated = (q: number, cin: number, skip: boolean) => {
+      const r = (q - 1) / 2;
+      return conv(r + 1, q, cin, 2 * n) + conv(1, r + 1, cin, 2 * n) + conv(1, 1, 2 * n, 2 * n, false) + conv(1, 1, n, n) + (skip ? conv(1, 1, n, n) : 0);
+    };
+    return gated(k, C, false) + layers * gated(3, n, c.skip) + conv(1, 1, n, hw) + conv(1, 1, hw, C * K);
+  }
   let n = conv(k, k, C, 2 * h) + conv(1, 1, 2 * h, hw) + conv(1, 1, hw, C * K);
   if (c.condition) {
     const steps = Math.round(Math.log2(c.height / c.condition.smallHeight));
@@ -83,7 +100,8 @@ export function validateConfig(c: ModelConfig): void {
   const fail = (msg: string): never => {
     throw new Error(`Invalid model config: ${msg}`);
   };
-  if (!['pixelcnn', 'rowlstm', 'diagonal'].includes(c.arch)) fail(`unknown arch "${String(c.arch)}"`);
+  if (!ARCHS.includes(c.arch)) fail(`unknown arch "${String(c.arch)}"`);
+  if (c.arch === 'gated' && c.condition) fail('the Gated PixelCNN takes no multi-scale condition');
   if (c.channels !== 1 && c.channels !== 3) fail(`channels must be 1 or 3, got ${String(c.channels)}`);
   if (c.output !== 'binary' && c.output !== 'softmax256') fail(`unknown output "${String(c.output)}"`);
   if (c.output === 'binary' && c.channels !== 1) fail('binary output needs channels = 1');

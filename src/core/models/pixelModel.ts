@@ -6,6 +6,7 @@ import { RowLSTM } from '../layers/rowLstm';
 import { channelGroups } from '../masks';
 import { categories, validateConfig, type ModelConfig } from './config';
 import { ConditioningNet } from './conditioning';
+import { GatedStacks } from './gated';
 import { normalizeInput } from './normalize';
 
 /**
@@ -50,15 +51,18 @@ export interface ResidualLayer {
 
 /**
  * PixelCNN, Row LSTM PixelRNN or Diagonal BiLSTM PixelRNN (SPEC.md §3, Table 1), optionally conditioned on a
- * small image (the conditional half of a Multi-Scale PixelRNN).
+ * small image (the conditional half of a Multi-Scale PixelRNN), or the Gated PixelCNN (arch 'gated': its
+ * two stacks in `gated` replace the first layer and the residual layers; the head is the same).
  *
  * Input: raw sub-pixel values [B,H,W,C] (0..255, or 0/1 for binary models) as float32.
  * Output logits: [B,H,W,C,256] for 256-way models, [B,H,W,C] (one sigmoid logit) for binary ones.
  */
 export class PixelModel {
   readonly params: ParamStore;
-  readonly first: MaskedConv;
+  /** The first 7×7 mask-A convolution (null for the Gated PixelCNN, whose first layer is in `gated`). */
+  readonly first: MaskedConv | null;
   readonly layers: ResidualLayer[] = [];
+  readonly gated: GatedStacks | null;
   readonly head1: MaskedConv;
   readonly head2: MaskedConv;
   readonly conditioning: ConditioningNet | null;
@@ -72,13 +76,14 @@ export class PixelModel {
     const g2 = channelGroups(2 * h, groups);
     const condChannels = config.condition?.mapChannels;
 
-    this.first = new MaskedConv(store, { name: 'in', kh: k, kw: k, inGroups: channelGroups(C, groups), outGroups: g2, mask: 'A' });
+    this.gated = arch === 'gated' ? new GatedStacks(store, config) : null;
+    this.first = this.gated ? null : new MaskedConv(store, { name: 'in', kh: k, kw: k, inGroups: channelGroups(C, groups), outGroups: g2, mask: 'A' });
     this.conditioning = config.condition ? new ConditioningNet(store, config.condition, C, config.output === 'binary', config.height) : null;
     this.firstCond = condChannels
       ? new MaskedConv(store, { name: 'in/cond', kh: 1, kw: 1, inGroups: new Int32Array(condChannels), outGroups: new Int32Array(2 * h), mask: 'none', bias: false })
       : null;
 
-    for (let l = 0; l < layers; l++) {
+    for (let l = 0; l < (this.gated ? 0 : layers); l++) {
       const name = `l${l}`;
       const spec = { name, hidden: h, groups, condChannels };
       const core: CoreLayer =
@@ -107,8 +112,9 @@ export class PixelModel {
       if (x.shape[1] !== H || x.shape[2] !== W || x.shape[3] !== C)
         throw new Error(`Expected images of shape [B,${H},${W},${C}], got [${x.shape.join(',')}]`);
       const cmap = this.conditionMap(small);
+      if (this.gated) return this.head(this.gated.apply(normalizeInput(x, this.config.output === 'binary')));
       // 1) first layer: 7×7 mask A, C → 2h
-      let z = this.first.apply(normalizeInput(x, this.config.output === 'binary')); // [B,H,W,2h]
+      let z = this.first!.apply(normalizeInput(x, this.config.output === 'binary')); // [B,H,W,2h]
       if (this.firstCond && cmap) z = tf.add(z, this.firstCond.apply(cmap));
       // 2) residual layers, each with a skip to the head
       let skipSum: tf.Tensor4D | null = null;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiagonalBiLSTM } from '../layers/diagonalLstm';
+import type { MaskedConv } from '../layers/maskedConv';
 import { RowLSTM } from '../layers/rowLstm';
 import { categories } from '../models/config';
 import { normalizeInput } from '../models/normalize';
@@ -7,6 +8,7 @@ import { ConvBlock, type PixelModel } from '../models/pixelModel';
 import { causalTaps, matrix1x1, mm, Owned, rowColumns, tapMatrix, type CacheContext, type CoreCache } from './cached/common';
 import { DiagonalCache } from './cached/diagonal';
 import { DeviceSource } from './cached/deviceSource';
+import { GatedCachedProvider } from './cached/gated';
 import { ConvCache } from './cached/pixelcnn';
 import { RowLstmCache } from './cached/rowlstm';
 import type { DeviceImages } from './deviceImages';
@@ -43,7 +45,7 @@ export function sampleCached(model: PixelModel, options: SampleOptions): Promise
 }
 
 export function cachedProvider(model: PixelModel, options: SampleOptions): LogitsProvider {
-  return new CachedProvider(model, options);
+  return model.gated ? new GatedCachedProvider(model, options) : new CachedProvider(model, options);
 }
 
 /**
@@ -52,7 +54,7 @@ export function cachedProvider(model: PixelModel, options: SampleOptions): Logit
  * operations, once the sub-pixels are on the device: the same logits as `cachedProvider`.
  */
 export function cachedDeviceProvider(model: PixelModel, options: SampleOptions): DeviceLogitsProvider {
-  return new CachedProvider(model, options);
+  return model.gated ? new GatedCachedProvider(model, options) : new CachedProvider(model, options);
 }
 
 /**
@@ -77,6 +79,8 @@ class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
   /** Raw value → normalised input, computed by the model's own op (read once, asynchronously: GPU backends). */
   private readonly normTable: tf.Tensor;
   private norm: ArrayLike<number> = [];
+  /** The first 7×7 mask-A convolution (the Gated PixelCNN has its own provider, cached/gated.ts). */
+  private readonly first: MaskedConv;
   private readonly w0Nb: tf.Tensor2D;
   private readonly w0Centre: tf.Tensor2D;
   private readonly firstCond: tf.Tensor4D | null;
@@ -106,13 +110,15 @@ class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
     this.K = categories(cfg) === 2 ? 1 : 256;
     this.r = Math.floor(cfg.firstKernel / 2);
     const k = <T extends tf.Tensor>(t: T) => this.own.keep(t);
+    if (!model.first) throw new Error(`The ${cfg.arch} model has no first convolution: use its own cached provider`);
+    this.first = model.first;
     const small = smallTensor(model, options);
     try {
       const cmap = model.conditionMap(small);
       if (cmap) k(cmap);
       this.normTable = k(tf.tidy(() => normalizeInput(tf.range(0, 256, 1, 'float32').reshape([1, 1, 256, 1]), cfg.output === 'binary')));
-      this.w0Nb = k(tapMatrix(model.first, causalTaps(cfg.firstKernel)));
-      this.w0Centre = k(tapMatrix(model.first, [[this.r, this.r]]));
+      this.w0Nb = k(tapMatrix(this.first, causalTaps(cfg.firstKernel)));
+      this.w0Centre = k(tapMatrix(this.first, [[this.r, this.r]]));
       this.firstCond = model.firstCond && cmap ? k(model.firstCond.apply(cmap)) : null;
       this.outW = model.layers.map((l) => k(matrix1x1(l.out)));
       this.skipW = model.layers.map((l) => (l.skip ? k(matrix1x1(l.skip)) : null));
@@ -217,7 +223,7 @@ class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
   /** The first layer at (i, j) without its centre tap: bias (+ cond) + the causal k×k patch times its taps. */
   private firstNeighbours(i: number, j: number, source: PixelSource): tf.Tensor2D {
     return tf.tidy(() => {
-      const bias = this.firstCondCols ? tf.add(this.model.first.b!, this.firstCondCols[j]!) : this.model.first.b!;
+      const bias = this.firstCondCols ? tf.add(this.first.b!, this.firstCondCols[j]!) : this.first.b!;
       return mm(source.patch(i, j), this.w0Nb, bias);
     });
   }
