@@ -176,7 +176,7 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   const dir = path.join('public', 'models', id);
   const { model, card } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
   const cfg = model.config;
-  const dataName = (card as { dataset?: { name?: string } }).dataset?.name ?? (cfg.output === 'binary' ? 'mnist' : 'emoji32');
+  const dataName = card.dataset?.name ?? (cfg.output === 'binary' ? 'mnist' : 'emoji32');
   const dataset = await loadDatasetFromDisk(dataName, ['test']);
   const all = cfg.output === 'binary' ? dataset.fixedBinary('test') : dataset.images('test');
   if (!all) fail(`${dataName}: the test split has no fixed binarisation`);

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCard } from '../src/core/io/card';
 
 interface Point {
   step: number;
@@ -36,14 +37,15 @@ const { values, positionals } = parseArgs({
 
 function readRun(dir: string): Curve {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const card = json.userDefinedMetadata?.card ?? {};
-  if (!Array.isArray(card.curve) || card.curve.length === 0) throw new Error(`${dir}: its card has no learning curve`);
+  const card = parseCard(json.userDefinedMetadata?.card, join(dir, 'model.json'));
+  if (!card.curve || card.curve.length === 0) throw new Error(`${dir}: its card has no learning curve`);
   const c = json.modelTopology.config;
   return {
     label: `${basename(dir)} (${c.layers}×h${c.hidden}, ${Math.round((card.parameters ?? 0) / 1000)}k params)`,
     dataset: card.dataset?.name ?? (c.output === 'binary' ? 'mnist' : 'emoji32'),
     params: card.parameters ?? 0,
-    points: card.curve,
+    // Points without a CPU time or a validation figure cannot be placed on these axes.
+    points: card.curve.flatMap((p) => (p.cpuHours !== undefined && p.validBitsPerDim !== undefined && p.validNats !== undefined ? [{ step: p.step, cpuHours: p.cpuHours, validBitsPerDim: p.validBitsPerDim, validNats: p.validNats }] : [])),
   };
 }
 

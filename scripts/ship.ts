@@ -13,6 +13,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseCard, type ModelCard } from '../src/core/io/card';
 
 const { values } = parseArgs({
   options: {
@@ -51,17 +52,25 @@ async function readIndex(): Promise<Index> {
 }
 
 /** Runs a project script and returns the JSON object on its last line of output. */
-function lastJson(args: string[]): Record<string, unknown> {
+function lastJson(args: string[]): EvalOutput {
   const out = execFileSync('npx', ['tsx', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+  return JSON.parse(lines[lines.length - 1]!) as EvalOutput;
+}
+
+/** The figures scripts/eval.ts prints as its last line (scripts/codec-baselines.ts prints its own object). */
+interface EvalOutput {
+  images: number;
+  natsPerImage: number;
+  bitsPerDim: number;
+  seconds: number;
 }
 
 async function ship(run: string, id: string): Promise<void> {
   const json = JSON.parse(await readFile(join(run, 'model.json'), 'utf8'));
-  const card = (json.userDefinedMetadata?.card ?? {}) as Record<string, unknown>;
+  const card: ModelCard = parseCard(json.userDefinedMetadata?.card, join(run, 'model.json'));
   const config = json.modelTopology.config as { arch: string; output: string };
-  const dataset = (card.dataset as { name?: string } | undefined)?.name ?? (config.output === 'binary' ? 'mnist' : 'emoji32');
+  const dataset = card.dataset?.name ?? (config.output === 'binary' ? 'mnist' : 'emoji32');
 
   // 0) a small subset the unit tests re-evaluate (test/train/shipped.test.ts): the card's figures must be
   //    reproducible by anyone with `npm run eval`
