@@ -12,7 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PRESETS_FILE = REPO / "src" / "core" / "models" / "presets.json"
 
-ARCHS = ("pixelcnn", "rowlstm", "diagonal")
+ARCHS = ("pixelcnn", "rowlstm", "diagonal", "gated")
 OUTPUTS = ("binary", "softmax256")
 
 
@@ -49,6 +49,8 @@ def validate_config(c: dict) -> None:
 
     if c.get("arch") not in ARCHS:
         fail(f'unknown arch "{c.get("arch")}"')
+    if c["arch"] == "gated" and c.get("condition"):
+        fail("the Gated PixelCNN takes no multi-scale condition")
     if c.get("channels") not in (1, 3):
         fail(f'channels must be 1 or 3, got {c.get("channels")}')
     if c.get("output") not in OUTPUTS:

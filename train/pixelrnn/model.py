@@ -1,4 +1,5 @@
-"""PixelCNN, Row LSTM and Diagonal BiLSTM PixelRNNs in PyTorch: the graph of src/core/models/pixelModel.ts.
+"""PixelCNN, Row LSTM and Diagonal BiLSTM PixelRNNs and the Gated PixelCNN in PyTorch: the graph of
+src/core/models/pixelModel.ts (and src/core/models/gated.ts).
 
 Parameters are stored under the TypeScript names and in tfjs's layouts (convolutions [kh, kw, cin, cout],
 the Diagonal BiLSTM's state-to-state [2h, 4h], transposed convolutions [kh, kw, cout, cin]), so a model.json
@@ -227,6 +228,82 @@ class ConditioningNet(nn.Module):
         return x
 
 
+GATED_KERNEL = 3  # kernel of the gated layers after the first (src/core/models/gated.ts)
+
+
+class StackConv(nn.Module):
+    """A stack convolution of the Gated PixelCNN (src/core/layers/gated.ts), r = k // 2: vertical (r+1) × k over
+    rows i−r … i (no colour mask), or horizontal 1 × (r+1) over columns j−r … j with mask A/B at its last tap.
+    Weights are stored in those live shapes [kh, kw, cin, cout]; padded on the input side here."""
+
+    def __init__(self, store, name, kind, k, in_groups, out_groups, mask=None):
+        super().__init__()
+        self.kind, self.r = kind, k // 2
+        r = self.r
+        kh, kw = (r + 1, k) if kind == "vertical" else (1, r + 1)
+        cin, cout = len(in_groups), len(out_groups)
+        self.w = store.glorot(f"{name}/w", [kh, kw, cin, cout], kh * kw * cin, cout)
+        self.b = store.fill(f"{name}/b", [cout], 0)
+        m = conv_mask(1, k, in_groups, out_groups, mask or "B")[:, : r + 1] if kind == "horizontal" else None
+        self.register_buffer("mask", torch.from_numpy(np.ascontiguousarray(m)) if m is not None else None, persistent=False)
+
+    def forward(self, x):
+        w = self.w * self.mask if self.mask is not None else self.w
+        r = self.r
+        pad = (r, r, r, 0) if self.kind == "vertical" else (r, 0, 0, 0)  # (left, right, top, bottom)
+        return F.conv2d(F.pad(x, pad), w.permute(3, 2, 0, 1), self.b)
+
+
+def gate(pre: torch.Tensor) -> torch.Tensor:
+    """tanh(f) ⊙ σ(g) for [f, g] along the channels."""
+    f, g = pre.chunk(2, 1)
+    return torch.tanh(f) * torch.sigmoid(g)
+
+
+class GatedLayer(nn.Module):
+    """Both stacks of one gated layer (src/core/layers/gated.ts): v' = gate(Wv ∗ v);
+    out(gate(Wh ∗ h + link(shift_down(Wv ∗ v)))) for the horizontal stack (residual added by the caller)."""
+
+    def __init__(self, store, name, k, in_groups, n, groups, mask, skip):
+        super().__init__()
+        gates, g = gate_groups(n, 2, groups), channel_groups(n, groups)
+        self.v = StackConv(store, f"{name}/v", "vertical", k, in_groups, gates)
+        self.h = StackConv(store, f"{name}/h", "horizontal", k, in_groups, gates, mask)
+        self.link = unmasked_1x1(store, f"{name}/link", 2 * n, 2 * n)
+        self.out = MaskedConv(store, f"{name}/out", 1, 1, g, g, "B")
+        self.skip = MaskedConv(store, f"{name}/skip", 1, 1, g, g, "B") if skip else None
+
+    def forward(self, v, h, last_v=False):
+        v_pre = self.v(v)  # [B,4h,H,W], rows i−r … i
+        o = self.out(gate(self.h(h) + self.link(shift_down(v_pre))))  # [B,2h,H,W]
+        return (None if last_v else gate(v_pre)), o
+
+
+class GatedStacks(nn.Module):
+    """The Gated PixelCNN's body (src/core/models/gated.ts): a first gated layer "in" (firstKernel, mask A, no
+    residual), then `layers` gated layers of kernel 3 (mask B, residual, skips); stacks of 2h features."""
+
+    def __init__(self, store, config):
+        super().__init__()
+        c, n = config["channels"], 2 * config["hidden"]
+        self.residual = config["residual"]
+        self.first = GatedLayer(store, "in", config["firstKernel"], channel_groups(c, c), n, c, "A", False)
+        self.layers = nn.ModuleList(
+            GatedLayer(store, f"l{l}", GATED_KERNEL, channel_groups(n, c), n, c, "B", config["skip"]) for l in range(config["layers"])
+        )
+
+    def forward(self, x):
+        v, h = self.first(x, x, len(self.layers) == 0)
+        skip_sum = None
+        for l, layer in enumerate(self.layers):
+            v, o = layer(v, h, l == len(self.layers) - 1)
+            h = h + o if self.residual else o
+            if layer.skip is not None:
+                s = layer.skip(h)
+                skip_sum = s if skip_sum is None else skip_sum + s
+        return skip_sum if skip_sum is not None else h
+
+
 def normalize(x: torch.Tensor, binary: bool) -> torch.Tensor:
     """{0,1} → {−1,1}, 0..255 → [−1,1] (src/core/models/normalize.ts)."""
     return x * 2 - 1 if binary else x / 127.5 - 1
@@ -245,12 +322,13 @@ class PixelModel(nn.Module):
         cc = cond["mapChannels"] if cond else None
         gen = torch.Generator().manual_seed(config["seed"] if seed is None else seed)
         store = self.store = ParamStore(gen)
-        self.first = MaskedConv(store, "in", k, k, channel_groups(c, c), g2, "A")
+        self.cores, self.outs, self.skips = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
+        self.gated = GatedStacks(store, config) if config["arch"] == "gated" else None
+        self.first = None if self.gated is not None else MaskedConv(store, "in", k, k, channel_groups(c, c), g2, "A")
         self.conditioning = ConditioningNet(store, cond, c, config["output"] == "binary", config["height"]) if cond else None
         self.first_cond = unmasked_1x1(store, "in/cond", cc, 2 * h) if cc else None
-        core = {"pixelcnn": ConvBlock, "rowlstm": RowLSTM, "diagonal": DiagonalBiLSTM}[config["arch"]]
-        self.cores, self.outs, self.skips = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
-        for l in range(config["layers"]):
+        core = {"pixelcnn": ConvBlock, "rowlstm": RowLSTM, "diagonal": DiagonalBiLSTM, "gated": None}[config["arch"]]
+        for l in range(0 if self.gated is not None else config["layers"]):
             self.cores.append(core(store, f"l{l}", h, c, cc))
             self.outs.append(MaskedConv(store, f"l{l}/out", 1, 1, channel_groups(h, c), g2, "B"))
             if config["skip"]:
@@ -268,6 +346,8 @@ class PixelModel(nn.Module):
             if small is None:
                 raise ValueError("This model is conditional: pass the small images it is conditioned on")
             cmap = self.conditioning(small)
+        if self.gated is not None:
+            return self.head(self.gated(normalize(x, cfg["output"] == "binary")))
         z = self.first(normalize(x, cfg["output"] == "binary"))  # [B,2h,H,W]
         if self.first_cond is not None:
             z = z + self.first_cond(cmap)
@@ -281,9 +361,13 @@ class PixelModel(nn.Module):
             if cfg["skip"]:
                 s = self.skips[i](z)
                 skip_sum = s if skip_sum is None else skip_sum + s
-        y = self.head2(F.relu(self.head1(F.relu(skip_sum if skip_sum is not None else z))))  # [B,C·K,H,W]
+        return self.head(skip_sum if skip_sum is not None else z)
+
+    def head(self, z: torch.Tensor) -> torch.Tensor:
+        """ReLU → 1×1 → ReLU → 1×1, mask B: [B,2h,H,W] → logits."""
+        y = self.head2(F.relu(self.head1(F.relu(z))))  # [B,C·K,H,W]
         b, _, hh, ww = y.shape
-        return y if self.K == 1 else y.view(b, cfg["channels"], 256, hh, ww)
+        return y if self.K == 1 else y.view(b, self.config["channels"], 256, hh, ww)
 
     def nll_per_image(self, x: torch.Tensor, small: torch.Tensor | None = None) -> torch.Tensor:
         """NLL in nats of every image [B] (src/core/likelihood.ts); x holds the raw integer values."""

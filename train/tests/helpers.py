@@ -14,4 +14,4 @@ def conditional_config(arch: str, channels: int) -> dict:
     return tiny_config(arch, channels, height=8, width=8, condition={"smallHeight": 4, "smallWidth": 4, "mapChannels": 5})
 
 
-CASES = [(a, c) for a in ("pixelcnn", "rowlstm", "diagonal") for c in (1, 3)]
+CASES = [(a, c) for a in ("pixelcnn", "rowlstm", "diagonal", "gated") for c in (1, 3)]
