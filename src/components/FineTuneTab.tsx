@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { figure } from '../gpu/choice';
 import { label } from '../gpu/names';
 import { clampInt } from '../store/actions/app';
@@ -6,11 +6,13 @@ import {
   addFiles,
   blocker,
   clearUploads,
+  continueTraining,
   deleteLocalModel,
   exportSelected,
   importFiles,
   MIN_IMAGES,
   pauseTraining,
+  refreshSavedRun,
   restoreShipped,
   setFinetune,
   startTraining,
@@ -31,6 +33,11 @@ export function FineTuneTab() {
   const notice = useApp((s) => s.notice);
   const why = useApp(blocker);
   const [over, setOver] = useState(false);
+  const modelReady = model.status === 'ready';
+  // Whether the selected model is a fine-tune saved with its training state ("Continue").
+  useEffect(() => {
+    if (modelReady) void refreshSavedRun();
+  }, [entry?.id, modelReady]);
   const config = model.config;
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
   const busy = ft.status === 'running' || ft.status === 'paused' || ft.status === 'stopping';
@@ -135,6 +142,17 @@ export function FineTuneTab() {
             )}
           </div>
         </div>
+        {ft.savedRun && !busy && entry?.kind === 'local' && (
+          <div className="row" data-testid="saved-run" data-step={ft.savedRun.step} data-updates={ft.savedRun.optimizerUpdates}>
+            <button onClick={() => void continueTraining()} disabled={!modelReady} data-testid="continue-training">
+              Continue "{entry.title}" from step {ft.savedRun.step} for {ft.steps} more steps
+            </button>
+            <span className="hint">
+              Saved with its {ft.savedRun.optimizer === 'adam' ? 'Adam' : ft.savedRun.optimizer} state after {ft.savedRun.optimizerUpdates} updates and the {ft.savedRun.images} images it was trained on (batch{' '}
+              {ft.savedRun.batchSize}, learning rate {ft.savedRun.learningRate}), in this browser only.
+            </span>
+          </div>
+        )}
         {why && !busy && (
           <p className="hint" data-testid="train-blocked">
             {why}
@@ -150,12 +168,12 @@ export function FineTuneTab() {
             {ft.skipNote}: the NaN guard kept the weights of the last good step.
           </p>
         )}
-        <div className="stats" data-testid="train-stats" data-status={ft.status} data-step={ft.step}>
+        <div className="stats" data-testid="train-stats" data-status={ft.status} data-step={ft.step} data-start-step={ft.startStep}>
           <span>
             status <strong>{ft.status}</strong>
           </span>
           <span>
-            step <strong>{ft.step}</strong> / {ft.steps}
+            step <strong>{ft.step}</strong> / {ft.startStep + ft.steps}
           </span>
           <span>
             <strong>{ft.imagesPerSecond.toFixed(1)}</strong> images/s

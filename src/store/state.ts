@@ -1,7 +1,7 @@
 /** The app's whole state and its initial value. Actions (actions/*.ts) are the only writers. */
 import type { ModelCard, ModelConfig } from '../core/index';
 import type { BackendChoice, Environment } from '../gpu/names';
-import type { InspectResult } from '../worker/protocol';
+import type { InspectResult, SavedRun } from '../worker/protocol';
 import type { ModelEntry } from './registry';
 import type { Tab } from './url';
 
@@ -118,6 +118,10 @@ export interface AppState {
     skipNote: string | null;
     message: string | null;
     error: string | null;
+    /** The saved fine-tune of the selected model that "Continue" starts from (step, optimiser state), or null. */
+    savedRun: SavedRun | null;
+    /** The step the current run started from: 0, or the saved step of a continued fine-tune. */
+    startStep: number;
   };
   /** Transient notes for the person (import/export results …). */
   notice: string | null;
@@ -158,6 +162,8 @@ export const initialState: AppState = {
     skipNote: null,
     message: null,
     error: null,
+    savedRun: null,
+    startStep: 0,
   },
   notice: null,
 };

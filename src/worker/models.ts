@@ -75,6 +75,16 @@ export async function listLocal(): Promise<LocalModel[]> {
 
 export async function deleteLocal(key: string): Promise<void> {
   await tf.io.removeModel(IDB + key);
+  const state = trainStateKey(key);
+  if (state !== key && IDB + state in (await tf.io.listModels())) await tf.io.removeModel(IDB + state);
+}
+
+/**
+ * Where the training checkpoint of a fine-tuned model is kept (weights, optimiser state, step, images:
+ * what "continue" needs): beside it, under a prefix the model list skips (`pixelrnn-train/…`).
+ */
+export function trainStateKey(modelKey: string): string {
+  return modelKey.replace(/^pixelrnn\//, 'pixelrnn-train/');
 }
 
 export async function saveLocal(model: PixelModel, key: string, card: ModelCard): Promise<void> {

@@ -135,7 +135,31 @@ export interface TrainArgs {
   backend: BackendRequest;
 }
 
+/** Continues a fine-tune saved in this browser (its checkpoint under `trainStateKey(saveKey)`). */
+export interface ContinueArgs {
+  /** IndexedDB key of the fine-tuned model; its checkpoint is read and both are saved again as it trains. */
+  saveKey: string;
+  /** Steps to add to the saved step count. */
+  steps: number;
+  sampleEvery: number;
+  backend: BackendRequest;
+}
+
+/** What a saved fine-tune can continue from. */
+export interface SavedRun {
+  step: number;
+  optimizer: string;
+  /** Optimiser updates so far (Adam's t): the state that carries on. */
+  optimizerUpdates: number;
+  /** Uploads saved with it (held-out ones included). */
+  images: number;
+  batchSize: number;
+  learningRate: number;
+}
+
 export type TrainEvent =
+  /** A saved fine-tune was restored: training goes on from this step with this optimiser state. */
+  | { type: 'resumed'; step: number; optimizerUpdates: number }
   /** The backend training runs on (sent before the first step; `choice.how` says whether it was measured just now). */
   | { type: 'backend'; choice: BackendChoice; shapeKey: string }
   /** Stop took effect: no step runs after this one (the held-out evaluation and the save follow). */
@@ -161,6 +185,10 @@ export interface TrainDone {
 export type TrainerApi = {
   init: Method<Record<string, never>, Environment>;
   train: Method<TrainArgs, TrainDone, TrainEvent>;
+  /** Continues a fine-tune saved in this browser, from its step and optimiser state. */
+  continueTraining: Method<ContinueArgs, TrainDone, TrainEvent>;
+  /** The saved fine-tune of a model key that `continueTraining` can continue, or null. */
+  savedRun: Method<{ key: string }, SavedRun | null>;
   /** Pauses or resumes the running training (the call of `train` stays open while paused). */
   control: Method<{ action: 'pause' | 'resume' }, void>;
   debug: Method<{ what: 'crash' | 'loseDevice' }, void>;

@@ -1,16 +1,24 @@
 /**
- * The training worker: check → load the base model → choose the training backend (forced, cached or
- * calibrated) → fine-tune (streamed events) → saved, with pause/stop.
+ * The training worker: check → load the base model (or a saved fine-tune's checkpoint) → choose the
+ * training backend (forced, cached or calibrated) → fine-tune (streamed events) → saved, with pause/stop.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { currentDevice } from '../gpu/backend';
 import { activate, chooseFor, environment } from './backends';
 import * as models from './models';
 import type { TrainerApi } from './protocol';
 import { serve } from './rpc';
-import { fineTune, PauseSwitch } from './training';
+import { continueFineTune, fineTune, PauseSwitch, savedRunOf } from './training';
 
 /** The pause switch of the running fine-tune (one at a time). */
 let pause: PauseSwitch | null = null;
+
+/** A saved fine-tune's checkpoint, or null when there is none. */
+async function readCheckpoint(modelKey: string): Promise<tf.io.ModelArtifacts | null> {
+  const key = models.trainStateKey(modelKey);
+  if (!(await models.listLocal()).some((m) => m.key === key)) return null;
+  return models.idb(key).load!();
+}
 
 const notify = serve<TrainerApi>({
   init: () => environment(),
@@ -34,11 +42,41 @@ const notify = serve<TrainerApi>({
         signal: ctx.signal,
         pause: own,
         save: (m, c) => models.saveLocal(m, args.saveKey, c),
+        saveCheckpoint: async (ck) => void (await models.idb(models.trainStateKey(args.saveKey)).save!(ck)),
       });
     } finally {
       if (pause === own) pause = null;
       model.dispose();
     }
+  },
+
+  async continueTraining(args, ctx) {
+    ctx.emit({ type: 'status', message: 'Loading the saved fine-tune…' });
+    const checkpoint = await readCheckpoint(args.saveKey);
+    if (!checkpoint) throw new Error('This model has no saved fine-tune to continue (only its weights were saved)');
+    const source = { kind: 'indexeddb', key: args.saveKey } as const;
+    const config = await models.configOf(source, checkpoint);
+    const { choice, shapeKey, env } = await chooseFor('training', config, args.backend, savedRunOf(checkpoint)?.batchSize ?? 8);
+    ctx.emit({ type: 'backend', choice, shapeKey });
+    await activate(choice, env, notify);
+    const own = new PauseSwitch();
+    pause = own;
+    try {
+      return await continueFineTune(checkpoint, args, {
+        emit: (e) => ctx.emit(e),
+        signal: ctx.signal,
+        pause: own,
+        save: (m, c) => models.saveLocal(m, args.saveKey, c),
+        saveCheckpoint: async (ck) => void (await models.idb(models.trainStateKey(args.saveKey)).save!(ck)),
+      });
+    } finally {
+      if (pause === own) pause = null;
+    }
+  },
+
+  async savedRun({ key }) {
+    const checkpoint = await readCheckpoint(key);
+    return checkpoint ? savedRunOf(checkpoint) : null;
   },
 
   async control({ action }) {

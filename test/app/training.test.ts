@@ -1,14 +1,17 @@
 /**
  * The fine-tune adapter of the training worker (src/worker/training.ts) in Node on the cpu backend: the
- * held-out split, 0/1 uploads trained as binary images, and pause → resume continuing the same Trainer
- * (same losses as a run never paused, no optimiser restart).
+ * held-out split, 0/1 uploads trained as binary images, pause → resume continuing the same Trainer
+ * (same losses as a run never paused, no optimiser restart), a saved fine-tune continued from its
+ * checkpoint as if never stopped, and the tab's reducer of the worker's events.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Trainer } from '../../src/core/train/index';
+import { initialState } from '../../src/store/state';
+import { reduceTrainEvent, type Finetune } from '../../src/store/actions/finetuneReducer';
 import type { TrainArgs, TrainEvent } from '../../src/worker/protocol';
-import { fineTune, PauseSwitch, splitHeldOut } from '../../src/worker/training';
-import { tinyDataset, tinyModel } from '../train/helpers';
+import { continueFineTune, fineTune, PauseSwitch, savedRunOf, splitHeldOut } from '../../src/worker/training';
+import { tinyDataset, tinyModel, weightsOf } from '../train/helpers';
 
 /** 0/1 uploads as the page sends them for a binary model. */
 function uploads(count: number): Uint8Array {
@@ -124,5 +127,91 @@ describe('fine-tune adapter', () => {
     expect(skips[0]).toBe('step 1 skipped: non-finite loss');
     expect(skips).toHaveLength(10);
     model.dispose();
+  });
+
+  it('continues a saved fine-tune from its checkpoint: step, optimiser state, data order and images carry on', async () => {
+    const before = tf.memory().numTensors;
+    const hooks = () => ({ signal: new AbortController().signal, pause: new PauseSwitch() });
+    // Uninterrupted: 12 steps.
+    const whole = tinyModel('pixelcnn');
+    const lossWhole: number[] = [];
+    let weightsWhole = new Map<string, Float32Array>();
+    await fineTune(whole, {}, args(8, 12), {
+      ...hooks(),
+      emit: (e) => e.type === 'step' && lossWhole.push(e.loss),
+      save: async (m, card) => void (card.steps === 12 && (weightsWhole = await weightsOf(m))),
+    });
+    whole.dispose();
+    // 8 steps, saved with a checkpoint (the arguments' images are gone after this: the checkpoint has them) …
+    const first = tinyModel('pixelcnn');
+    const loss: number[] = [];
+    let checkpoint: tf.io.ModelArtifacts | null = null;
+    await fineTune(first, { baseModel: 'b' }, args(8, 8), {
+      ...hooks(),
+      emit: (e) => e.type === 'step' && loss.push(e.loss),
+      save: async () => {},
+      saveCheckpoint: async (ck) => void (checkpoint = ck),
+    });
+    first.dispose();
+    expect(savedRunOf(checkpoint!)).toMatchObject({ step: 8, optimizerUpdates: 8, optimizer: 'adam', images: 8, batchSize: 4, learningRate: 0.02 });
+    // … then 4 more from it.
+    const events: TrainEvent[] = [];
+    let weights = new Map<string, Float32Array>();
+    let card: Record<string, unknown> = {};
+    const done = await continueFineTune(checkpoint!, { saveKey: 'x', steps: 4, sampleEvery: 0, backend: { forced: null, known: {} } }, {
+      ...hooks(),
+      emit: (e) => {
+        events.push(e);
+        if (e.type === 'step') loss.push(e.loss);
+      },
+      save: async (m, c) => {
+        weights = await weightsOf(m);
+        card = c;
+      },
+      onTrainer: (t) => expect(t.optimizer.updates).toBe(8),
+    });
+    expect(done).toMatchObject({ steps: 12, stopped: false });
+    expect(events[0]).toEqual({ type: 'resumed', step: 8, optimizerUpdates: 8 });
+    expect(events.flatMap((e) => (e.type === 'step' ? [e.step] : []))).toEqual([9, 10, 11, 12]);
+    expect(card).toMatchObject({ baseModel: 'b', name: 'x', steps: 12 });
+    // The same run as one never stopped (micro-batch chunks may differ between runs: float rounding only).
+    expect(loss).toHaveLength(12);
+    for (let i = 0; i < 12; i++) expect(loss[i]).toBeCloseTo(lossWhole[i]!, 3);
+    for (const [name, w] of weightsWhole) for (let i = 0; i < w.length; i++) expect(weights.get(name)![i]).toBeCloseTo(w[i]!, 4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses to continue from a model saved without its training state', async () => {
+    const model = tinyModel('pixelcnn');
+    const { toArtifacts } = await import('../../src/core/io/artifacts');
+    const plain = await toArtifacts(model, {});
+    model.dispose();
+    expect(savedRunOf(plain)).toBeNull();
+    await expect(continueFineTune(plain, { saveKey: 'x', steps: 1, sampleEvery: 0, backend: { forced: null, known: {} } }, { emit: () => {}, signal: new AbortController().signal, pause: new PauseSwitch(), save: async () => {} })).rejects.toThrow(/no fine-tune to continue/);
+  });
+});
+
+describe("the Fine-tune tab's reducer", () => {
+  const config = tinyModel('pixelcnn').config;
+  const run = (events: TrainEvent[]): Finetune => events.reduce<Finetune>((ft, e) => reduceTrainEvent(ft, e, config), { ...initialState.finetune, status: 'running' });
+
+  it('follows a run: resumed, steps, evaluations, samples, saves, pause and stop', () => {
+    const ft = run([
+      { type: 'resumed', step: 8, optimizerUpdates: 8 },
+      { type: 'eval', step: 8, bitsPerDim: 0.9 },
+      { type: 'step', step: 9, loss: 40, bitsPerDim: 0.8, imagesPerSecond: 12, etaSeconds: 3 },
+      { type: 'skip', step: 10, reason: 'non-finite loss', consecutive: 2 },
+      { type: 'samples', step: 10, images: new Uint8Array(64), count: 1 },
+      { type: 'saved', step: 10, key: 'k' },
+      { type: 'paused', step: 10 },
+    ]);
+    expect(ft).toMatchObject({ status: 'paused', step: 10, startStep: 8, savedKey: 'k', savedStep: 10, imagesPerSecond: 12, message: 'Paused after step 10.' });
+    expect(ft.loss).toEqual([{ step: 9, value: 0.8 }]);
+    expect(ft.valBits).toEqual([{ step: 8, value: 0.9 }]);
+    expect(ft.skipNote).toBe('step 10 skipped: non-finite loss (2 in a row)');
+    expect(ft.samples).toMatchObject({ step: 10, count: 1, config });
+    const stopped = reduceTrainEvent(ft, { type: 'stopped', step: 10 }, config);
+    expect(stopped).toMatchObject({ status: 'stopping', message: expect.stringMatching(/^Stopped after step 10/) });
+    expect(reduceTrainEvent(stopped, { type: 'status', message: 'hi' }, config).message).toBe('hi');
   });
 });

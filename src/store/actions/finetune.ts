@@ -10,6 +10,9 @@ import type { AppState, UploadItem } from '../state';
 import { getState, patch, setState } from '../store';
 import { samplerClient, trainerClient } from '../workers';
 import { ensureTrainer, loadRegistry, selectModel, trainingBackendChosen, trainingBackendRequest } from './app';
+import type { ModelConfig } from '../../core/index';
+import type { TrainEvent } from '../../worker/protocol';
+import { reduceTrainEvent } from './finetuneReducer';
 import { inputShape } from './inpaint';
 
 /** Fewest usable images to train on: at least one held out to measure bits/dim, the rest to learn from. */
@@ -70,7 +73,7 @@ export async function startTraining(): Promise<void> {
   const saveKey = localKey(entry.dataset, entry.arch, s.finetune.name);
   const controller = new AbortController();
   training = controller;
-  patch('finetune', { status: 'running', step: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
+  patch('finetune', { status: 'running', step: 0, startStep: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
   try {
     await ensureTrainer();
     const done = await trainerClient().call(
@@ -91,23 +94,7 @@ export async function startTraining(): Promise<void> {
       {
         signal: controller.signal,
         transfer: [images.buffer],
-        onEvent: (e) => {
-          if (e.type === 'step')
-            setState((st) => ({
-              finetune: { ...st.finetune, step: e.step, loss: [...st.finetune.loss, { step: e.step, value: e.bitsPerDim }], imagesPerSecond: e.imagesPerSecond, etaSeconds: e.etaSeconds, message: null },
-            }));
-          else if (e.type === 'skip')
-            patch('finetune', { step: e.step, skipNote: `step ${e.step} skipped: ${e.reason}${e.consecutive > 1 ? ` (${e.consecutive} in a row)` : ''}` });
-          else if (e.type === 'paused') patch('finetune', { status: 'paused', step: e.step, message: `Paused after step ${e.step}.` });
-          else if (e.type === 'stopped') patch('finetune', { status: 'stopping', step: e.step, message: `Stopped after step ${e.step}: measuring the held-out images and saving…` });
-          else if (e.type === 'backend') trainingBackendChosen(e.choice, e.shapeKey);
-          else if (e.type === 'eval') setState((st) => ({ finetune: { ...st.finetune, valBits: [...st.finetune.valBits, { step: e.step, value: e.bitsPerDim }] } }));
-          else if (e.type === 'samples') patch('finetune', { samples: { step: e.step, images: e.images, count: e.count, config } });
-          else if (e.type === 'saved') {
-            patch('finetune', { savedKey: e.key, savedStep: e.step });
-            if (!getState().registry.models.some((m) => m.source.kind === 'indexeddb' && m.source.key === e.key)) void loadRegistry();
-          } else if (e.type === 'status') patch('finetune', { message: e.message });
-        },
+        onEvent: (e) => onTrainEvent(e, config),
       },
     );
     const saved = `saved in this browser as "${s.finetune.name}"`;
@@ -116,9 +103,81 @@ export async function startTraining(): Promise<void> {
       message: done.stopped ? `Stopped after step ${done.steps}; ${saved}.` : `Trained ${done.steps} steps; ${saved}.`,
     });
     await loadRegistry();
+    await refreshSavedRun();
   } catch (e) {
     if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
     else patch('finetune', { status: 'error', error: (e as Error).message });
+  } finally {
+    if (training === controller) training = null;
+  }
+}
+
+/** One event of the training worker: the tab's state through the reducer, then the side effects. */
+function onTrainEvent(e: TrainEvent, config: ModelConfig): void {
+  setState((st) => ({ finetune: reduceTrainEvent(st.finetune, e, config) }));
+  if (e.type === 'backend') trainingBackendChosen(e.choice, e.shapeKey);
+  else if (e.type === 'saved' && !getState().registry.models.some((m) => m.source.kind === 'indexeddb' && m.source.key === e.key)) void loadRegistry();
+}
+
+/** Asks the training worker whether the selected model is a fine-tune saved with its training state. */
+export async function refreshSavedRun(): Promise<void> {
+  const { registry, modelId } = getState();
+  const entry = registry.models.find((m) => m.id === modelId);
+  const key = entry?.source.kind === 'indexeddb' ? entry.source.key : null;
+  if (!key) {
+    patch('finetune', { savedRun: null });
+    return;
+  }
+  try {
+    await ensureTrainer();
+    const run = await trainerClient().call('savedRun', { key });
+    if (getState().modelId === modelId) patch('finetune', { savedRun: run });
+  } catch {
+    patch('finetune', { savedRun: null });
+  }
+}
+
+/**
+ * Continues the selected saved fine-tune for the Steps field's number of steps more: from its step, with
+ * its optimiser state, data order and the images saved with it.
+ */
+export async function continueTraining(): Promise<void> {
+  const s = getState();
+  const entry = s.registry.models.find((m) => m.id === s.modelId);
+  const config = s.model.config;
+  if (!entry || entry.source.kind !== 'indexeddb' || !s.finetune.savedRun || !config || s.model.status !== 'ready') return;
+  const saveKey = entry.source.key;
+  const from = s.finetune.savedRun.step;
+  const controller = new AbortController();
+  training = controller;
+  patch('finetune', {
+    status: 'running',
+    step: from,
+    startStep: from,
+    loss: [],
+    valBits: [],
+    samples: null,
+    message: 'Starting the training worker…',
+    error: null,
+    savedKey: null,
+    savedStep: null,
+    skipNote: null,
+  });
+  try {
+    await ensureTrainer();
+    const done = await trainerClient().call(
+      'continueTraining',
+      { saveKey, steps: s.finetune.steps, sampleEvery: 25, backend: trainingBackendRequest() },
+      { signal: controller.signal, onEvent: (e) => onTrainEvent(e, config) },
+    );
+    const saved = `saved in this browser as "${entry.title}"`;
+    patch('finetune', {
+      status: done.stopped ? 'stopped' : 'done',
+      message: `${done.stopped ? 'Stopped' : 'Continued'} from step ${from} to step ${done.steps}; ${saved}.`,
+    });
+    await refreshSavedRun();
+  } catch (e) {
+    patch('finetune', { status: 'error', error: (e as Error).message });
   } finally {
     if (training === controller) training = null;
   }
