@@ -2,6 +2,7 @@ import { setTab } from '../store/actions/app';
 import { useApp } from '../store/store';
 import type { Tab } from '../store/url';
 import { BackendBadge } from './BackendBadge';
+import { CompressTab } from './CompressTab';
 import { Faults } from './Faults';
 import { FineTuneTab } from './FineTuneTab';
 import { InpaintTab } from './InpaintTab';
@@ -12,6 +13,7 @@ const TABS: Array<{ id: Tab; title: string; blurb: string }> = [
   { id: 'sample', title: 'Sample', blurb: 'new images, pixel by pixel' },
   { id: 'inpaint', title: 'Inpaint', blurb: 'fill in a hidden part of a picture' },
   { id: 'finetune', title: 'Fine-tune', blurb: 'teach the model your own images' },
+  { id: 'compress', title: 'Compress', blurb: 'store a picture in its likelihood, losslessly' },
 ];
 
 export function App() {
@@ -42,6 +44,7 @@ export function App() {
         {tab === 'sample' && <SampleTab />}
         {tab === 'inpaint' && <InpaintTab />}
         {tab === 'finetune' && <FineTuneTab />}
+        {tab === 'compress' && <CompressTab />}
       </main>
     </div>
   );

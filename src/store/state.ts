@@ -2,6 +2,7 @@
 import type { ModelCard, ModelConfig } from '../core/index';
 import type { BackendChoice, Environment } from '../gpu/names';
 import type { InspectResult, SavedRun } from '../worker/protocol';
+import { initialCompress, type CompressState } from './compressState';
 import type { ModelEntry } from './registry';
 import type { Tab } from './url';
 
@@ -125,6 +126,8 @@ export interface AppState {
   };
   /** Transient notes for the person (import/export results …). */
   notice: string | null;
+  /** The Compress tab: a picture, its .prnn file and surprise map, and a file decoded back. */
+  compress: CompressState;
 }
 
 export function emptyRun(): SampleRun {
@@ -166,4 +169,5 @@ export const initialState: AppState = {
     startStep: 0,
   },
   notice: null,
+  compress: initialCompress,
 };

@@ -1,0 +1,261 @@
+import { useEffect, useState } from 'react';
+import {
+  cancelCompress,
+  cancelDecode,
+  compressImage,
+  downloadPrnn,
+  pickCompressImage,
+  pickSurprisePixel,
+  restoreFile,
+  testImages,
+  uploadCompressImage,
+} from '../store/actions/compress';
+import type { CompressState } from '../store/compressState';
+import { useApp } from '../store/store';
+import { ImageGrid } from './ImageGrid';
+import { SurpriseMap } from './SurpriseMap';
+
+const bitsPerDim = (bytes: number, dims: number) => ((8 * bytes) / dims).toFixed(3);
+
+/** A picture → a .prnn file holding it in about its negative log-likelihood; a .prnn file → the picture. */
+export function CompressTab() {
+  const model = useApp((s) => s.model);
+  const compress = useApp((s) => s.compress);
+  const config = model.config;
+  const [gallery, setGallery] = useState<{ status: 'loading' | 'ready' | 'error'; images: Uint8Array[]; error?: string }>({ status: 'loading', images: [] });
+
+  useEffect(() => {
+    if (!config) return;
+    let live = true;
+    setGallery({ status: 'loading', images: [] });
+    testImages().then(
+      (images) => live && setGallery({ status: 'ready', images }),
+      (e: Error) => live && setGallery({ status: 'error', images: [], error: e.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [config]);
+
+  if (!config) return <div className="placeholder">Waiting for the model…</div>;
+  const zoom = Math.max(4, Math.floor(192 / config.width));
+  const fits = compress.source !== null && compress.source.length === config.height * config.width * config.channels;
+
+  return (
+    <div className="tab-body">
+      <section className="panel">
+        <p className="explain">
+          A model's negative log-likelihood is the number of bits it needs to store a picture. Here those bits are written: each sub-pixel, in the sampler's order, is
+          coded with the model's probabilities given all earlier ones (rANS entropy coding), into a <code>.prnn</code> file that decodes to exactly the same pixels,
+          with the same model on the same backend.
+        </p>
+        <div className="row">
+          <div className="field">
+            <span className="label">Test images</span>
+            <div className="gallery" data-testid="compress-gallery" data-status={gallery.status}>
+              {gallery.status === 'loading' && <span className="hint">loading…</span>}
+              {gallery.status === 'error' && <span className="hint">No test images for this dataset ({gallery.error}).</span>}
+              {gallery.images.map((img, i) => (
+                <button key={i} className="thumb" onClick={() => pickCompressImage(img, `test image ${i + 1}`)} data-testid={`compress-gallery-${i}`} aria-label={`Test image ${i + 1}`}>
+                  <ImageGrid images={img} count={1} config={config} zoom={Math.max(2, Math.floor(48 / config.width))} label={`Test image ${i + 1}`} />
+                </button>
+              ))}
+            </div>
+          </div>
+          <label className="field">
+            <span className="label">…or your own picture</span>
+            <input
+              type="file"
+              accept="image/png,image/jpeg,image/webp,image/gif,image/avif"
+              data-testid="compress-upload"
+              onChange={(e) => e.target.files?.[0] && void uploadCompressImage(e.target.files[0])}
+            />
+            <span className="hint">
+              Centre-cropped and resized to {config.width}×{config.height}
+              {config.output === 'binary' ? ', then made black and white' : ''}, as in Inpaint; it never leaves this browser.
+            </span>
+          </label>
+        </div>
+        {compress.message && (
+          <p className="error" data-testid="compress-message">
+            {compress.message}
+          </p>
+        )}
+      </section>
+
+      {compress.source && fits && (
+        <EncodePanel compress={compress} config={config} zoom={zoom} modelReady={model.status === 'ready'} modelId={model.id} />
+      )}
+
+      <DecodePanel compress={compress} zoom={zoom} />
+    </div>
+  );
+}
+
+function EncodePanel({ compress, config, zoom, modelReady, modelId }: { compress: CompressState; config: NonNullable<ReturnType<typeof useApp.getState>['model']['config']>; zoom: number; modelReady: boolean; modelId: string | null }) {
+  const { encode, baselines } = compress;
+  const dims = config.height * config.width * config.channels;
+  const result = encode.result;
+  const stale = result && result.modelId !== modelId;
+  return (
+    <section className="panel" data-testid="compress-result" data-status={encode.status}>
+      <div className="row">
+        <div className="field">
+          <span className="label">{compress.sourceName}</span>
+          <ImageGrid images={compress.source!} count={1} config={config} zoom={zoom} label={`The picture: ${compress.sourceName}`} testId="compress-source" />
+        </div>
+        {result && (
+          <div className="field">
+            <span className="label">Surprise map</span>
+            <SurpriseMap modelBits={result.modelBits} config={result.config} picked={compress.picked} onPick={pickSurprisePixel} zoom={zoom} />
+          </div>
+        )}
+        <div className="field">
+          <span className="label">Size of this {config.width}×{config.height} picture</span>
+          {encode.status === 'running' && (
+            <div className="progress" data-testid="compress-progress">
+              <progress value={encode.progress.done} max={encode.progress.total || 1} />
+              <span>
+                coding {encode.progress.done}/{encode.progress.total} sub-pixels…
+              </span>
+              <button onClick={cancelCompress} data-testid="compress-cancel">
+                Cancel
+              </button>
+            </div>
+          )}
+          <table className="sizes" data-testid="compress-sizes">
+            <thead>
+              <tr>
+                <th>format</th>
+                <th>bytes</th>
+                <th>bits/dim</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr data-testid="size-prnn" data-bytes={result?.file.length}>
+                <td>
+                  <strong>.prnn</strong> ({result?.modelId ?? modelId})
+                </td>
+                <td>{result ? result.file.length : '…'}</td>
+                <td>{result ? bitsPerDim(result.file.length, dims) : '…'}</td>
+              </tr>
+              <tr data-testid="size-nll" data-bits={result?.nllBits}>
+                <td className="sub">model NLL (the ideal)</td>
+                <td>{result ? (result.nllBits / 8).toFixed(1) : '…'}</td>
+                <td>{result ? (result.nllBits / dims).toFixed(3) : '…'}</td>
+              </tr>
+              <tr data-testid="size-png" data-bytes={baselines?.png ?? undefined} title={baselines?.pngNote}>
+                <td>PNG</td>
+                <td>{baselines ? (baselines.png ?? '—') : '…'}</td>
+                <td>{baselines?.png ? bitsPerDim(baselines.png, dims) : baselines ? '—' : '…'}</td>
+              </tr>
+              <tr data-testid="size-webp" data-bytes={baselines?.webp ?? undefined} title={baselines?.webpNote}>
+                <td>WebP lossless</td>
+                <td>{baselines ? (baselines.webp ?? '—') : '…'}</td>
+                <td>{baselines?.webp ? bitsPerDim(baselines.webp, dims) : baselines ? '—' : '…'}</td>
+              </tr>
+            </tbody>
+          </table>
+          {baselines && baselines.webp === null && (
+            <p className="hint" data-testid="webp-note">
+              WebP: {baselines.webpNote}
+            </p>
+          )}
+          {result && (
+            <p className="hint" data-testid="compress-detail">
+              {result.headerBytes} bytes of header (model id, weights fingerprint, size, backend, checksums) + {result.payloadBytes} of coded data; coded on{' '}
+              {result.backend} in {(result.ms / 1000).toFixed(2)} s. Decodes only with this model's exact weights on {result.backend}.
+              {baselines && <> PNG: {baselines.pngNote}; WebP: {baselines.webpNote}.</>}
+            </p>
+          )}
+          {stale && <p className="hint">Coded with another model than the one loaded now: compress again to code it with this one.</p>}
+          {encode.status === 'refused' || encode.status === 'error' ? (
+            <p className="error" data-testid="compress-error">
+              {encode.error}
+            </p>
+          ) : null}
+          {encode.status === 'cancelled' && <p className="hint">Cancelled.</p>}
+          <div className="buttons">
+            <button className="primary" onClick={downloadPrnn} disabled={!result} data-testid="compress-download">
+              Download .prnn
+            </button>
+            {(encode.status !== 'running' && (stale || encode.status !== 'done')) && (
+              <button onClick={() => void compressImage()} disabled={!modelReady} data-testid="compress-run">
+                Compress
+              </button>
+            )}
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number }) {
+  const { decode } = compress;
+  const [over, setOver] = useState(false);
+  const take = (file: File | undefined) => file && void restoreFile(file, file.name || 'unnamed file');
+  return (
+    <section className="panel" data-testid="decode-panel" data-status={decode.status} data-file={decode.fileName ?? undefined}>
+      <div className="row">
+        <label
+          className={`field dropzone${over ? ' over' : ''}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            take(e.dataTransfer.files[0]);
+          }}
+          data-testid="prnn-drop"
+        >
+          <span className="label">Decode a .prnn file</span>
+          <input type="file" accept=".prnn,application/octet-stream" data-testid="prnn-upload" onChange={(e) => take(e.target.files?.[0])} />
+          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on its backend.</span>
+        </label>
+        <div className="field">
+          {decode.fileName && (
+            <span className="label">
+              {decode.fileName} ({decode.fileBytes} bytes)
+            </span>
+          )}
+          {decode.status === 'running' && (
+            <div className="progress" data-testid="decode-progress">
+              <progress value={decode.progress.done} max={decode.progress.total || 1} />
+              <span>
+                decoding {decode.progress.done}/{decode.progress.total} sub-pixels (one at a time: each needs all before it)…
+              </span>
+              <button onClick={cancelDecode} data-testid="decode-cancel">
+                Cancel
+              </button>
+            </div>
+          )}
+          {decode.status === 'done' && decode.image && decode.config && (
+            <div className="decoded">
+              <ImageGrid images={decode.image} count={1} config={decode.config} zoom={zoom} label="The decoded picture" testId="decoded-image" />
+              <p className="ok" data-testid="decode-verdict">
+                ✓ Matches: decoded in {(decode.ms / 1000).toFixed(2)} s on {decode.backend}, and its pixels match the checksum recorded in the file.
+                {decode.sameAsSource === true && ' They are identical to the picture compressed above.'}
+                {decode.sameAsSource === false && ' (A different picture from the one compressed above.)'}
+              </p>
+            </div>
+          )}
+          {decode.status === 'refused' && decode.refusal && (
+            <p className="error refusal" data-testid="decode-refusal" data-kind={decode.refusal.kind}>
+              Refused: {decode.refusal.message}
+            </p>
+          )}
+          {decode.status === 'error' && (
+            <p className="error" data-testid="decode-error">
+              {decode.error}
+            </p>
+          )}
+          {decode.status === 'cancelled' && <p className="hint">Cancelled.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}
