@@ -1,46 +1,38 @@
 /**
- * Uploaded file → the model's input, in the browser: check the header (imageFile.ts), decode (first
- * frame for GIF), read RGBA, then centre-crop / resize / grey / binarise with src/core/data/image.ts.
+ * Uploads are decoded in a worker (src/worker/decode.worker.ts), so the page only draws: a large photo's
+ * decode and resize never blocks it. The File travels by reference (a Blob is not copied by
+ * postMessage); the pixels come back transferred. The worker starts on the first upload and stays; if it
+ * dies, the upload in flight is reported by name and the next one starts a fresh worker.
  */
-import { toModelInput } from '../core/data/image';
-import { sniffImage } from './imageFile';
+import type { DecoderApi } from '../worker/protocol';
+import { WorkerClient, WorkerGoneError } from '../worker/rpc';
+import type { Decoded, InputShape } from './decodeImage';
 
-export interface InputShape {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  binary: boolean;
+export type { Decoded, InputShape } from './decodeImage';
+
+let client: WorkerClient<DecoderApi> | null = null;
+
+function decoder(): WorkerClient<DecoderApi> {
+  if (!client) {
+    const w = new Worker(new URL('../worker/decode.worker.ts', import.meta.url), { type: 'module', name: 'decoder' });
+    client = new WorkerClient<DecoderApi>(
+      w,
+      (n) => console.info(`[decoder] ${n.message}`),
+      () => undefined, // reported per file, below
+    );
+  }
+  return client;
 }
-
-export type Decoded = { ok: true; name: string; pixels: Uint8Array; sourceWidth: number; sourceHeight: number } | { ok: false; name: string; message: string };
 
 export async function decodeFile(file: File, shape: InputShape): Promise<Decoded> {
   const name = file.name || 'unnamed file';
   try {
-    const head = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
-    const sniff = sniffImage(head, file.size);
-    if (!sniff.ok) return { ok: false, name, message: `${name}: ${sniff.message}` };
-    let bitmap: ImageBitmap;
-    try {
-      bitmap = await createImageBitmap(file);
-    } catch {
-      return { ok: false, name, message: `${name}: the ${sniff.format.toUpperCase()} data could not be decoded (the file is damaged or incomplete)` };
-    }
-    const { width, height } = bitmap;
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error('no 2D canvas');
-    ctx.drawImage(bitmap, 0, 0);
-    bitmap.close();
-    const rgba = ctx.getImageData(0, 0, width, height).data;
-    const pixels = toModelInput(rgba, width, height, {
-      height: shape.height,
-      width: shape.width,
-      channels: shape.channels,
-      ...(shape.binary ? { binarize: { threshold: 128 } } : {}),
-    });
-    return { ok: true, name, pixels, sourceWidth: width, sourceHeight: height };
+    return await decoder().call('decode', { file, name, shape });
   } catch (e) {
+    if (e instanceof WorkerGoneError) {
+      client?.terminate();
+      client = null;
+    }
     return { ok: false, name, message: `${name}: could not be read (${(e as Error).message})` };
   }
 }

@@ -65,9 +65,9 @@ export function FineTuneTab() {
             void addFiles([...e.dataTransfer.files]);
           }}
         >
-          Drop images here (PNG, JPEG, WebP; GIF uses its first frame) or{' '}
+          Drop images here (PNG, JPEG, WebP, AVIF; GIF uses its first frame) or{' '}
           <label className="filepick">
-            <input type="file" multiple accept="image/png,image/jpeg,image/webp,image/gif" data-testid="train-upload" onChange={(e) => e.target.files && void addFiles([...e.target.files])} />
+            <input type="file" multiple accept="image/png,image/jpeg,image/webp,image/gif,image/avif" data-testid="train-upload" onChange={(e) => e.target.files && void addFiles([...e.target.files])} />
           </label>
           <div className="hint">
             Each is centre-cropped and resized to {config.width}×{config.height}

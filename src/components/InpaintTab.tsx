@@ -55,7 +55,7 @@ export function InpaintTab() {
           </div>
           <label className="field">
             <span className="label">…or your own picture</span>
-            <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" data-testid="inpaint-upload" onChange={(e) => e.target.files?.[0] && void uploadInpaintImage(e.target.files[0])} />
+            <input type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/avif" data-testid="inpaint-upload" onChange={(e) => e.target.files?.[0] && void uploadInpaintImage(e.target.files[0])} />
             <span className="hint">
               Centre-cropped and resized to {config.width}×{config.height}
               {config.output === 'binary' ? ', then made black and white' : ''}; it never leaves this browser.

@@ -3,6 +3,7 @@
  * same layout src/core uses; shapes travel with them.
  */
 import type { ModelCard, ModelConfig } from '../core/index';
+import type { Decoded, InputShape } from '../canvas/decodeImage';
 import type { BackendChoice, BackendName, Environment } from '../gpu/names';
 import type { CodecApi } from './codecProtocol';
 import type { Method } from './rpc';
@@ -193,4 +194,9 @@ export type TrainerApi = {
   /** Pauses or resumes the running training (the call of `train` stays open while paused). */
   control: Method<{ action: 'pause' | 'resume' }, void>;
   debug: Method<{ what: 'crash' | 'loseDevice' }, void>;
+};
+
+/** The decoding worker: an uploaded file → the model's input, or why it cannot be used. */
+export type DecoderApi = {
+  decode: Method<{ file: Blob; name: string; shape: InputShape }, Decoded>;
 };
