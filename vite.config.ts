@@ -30,12 +30,17 @@ function e2eModels(dir: string | undefined): Plugin {
 }
 
 /**
- * Images never leave the browser: the built page may only talk to its own origin (DESIGN.md). Added to the
- * build only, since the dev server injects inline scripts.
+ * Images never leave the browser: the page and its workers may only talk to their own origin (DESIGN.md).
+ * A worker loaded from a URL is governed by the policy of its own response, not by the page's, so the
+ * policy is a response header on every file (dev and preview servers below; a static host must send it
+ * too: README, "Speed in the browser"). The build also carries it as a meta tag, which covers the page
+ * alone on a host that sends no header.
  */
-const CSP = [
+export const CSP = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  // blob: for tfjs-wasm's threads, which load their code with importScripts(blob:) (a blob URL is made by
+  // this origin's own code: it lets in no other origin's).
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
   "worker-src 'self' blob:",
   "img-src 'self' blob: data:",
   "style-src 'self' 'unsafe-inline'",
@@ -44,6 +49,9 @@ const CSP = [
   "base-uri 'self'",
   "form-action 'none'",
 ].join('; ');
+
+/** The dev server's React refresh preamble is an inline script: allowed there, and only there. */
+const DEV_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
 
 function contentSecurityPolicy(): Plugin {
   return {
@@ -71,8 +79,9 @@ export default defineConfig({
   // Two pages: the app, and the sampling benchmark (bench.html) that reports npm run bench:sample's figures.
   // The bench page runs tfjs-wasm on its main thread: the same minification as the workers (see above).
   build: { target: 'es2022', chunkSizeWarningLimit: 4000, rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' }, output: { minify: NO_COMPRESS } } },
-  // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so tfjs-wasm runs threads. A
-  // static host must send the same two headers with every file (README, "Speed in the browser").
-  server: { host: '127.0.0.1', headers: ISOLATION },
-  preview: { host: '127.0.0.1', headers: ISOLATION },
+  // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so tfjs-wasm runs threads; the
+  // CSP keeps the page and its workers on this origin. A static host must send the same three headers with
+  // every file (README, "Speed in the browser").
+  server: { host: '127.0.0.1', headers: { ...ISOLATION, 'Content-Security-Policy': DEV_CSP } },
+  preview: { host: '127.0.0.1', headers: { ...ISOLATION, 'Content-Security-Policy': CSP } },
 });
