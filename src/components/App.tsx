@@ -1,13 +1,14 @@
-import { setTab } from '../store/actions/app';
 import { useApp } from '../store/store';
 import type { Tab } from '../store/url';
 import { BackendBadge } from './BackendBadge';
+import { ConfirmDialog } from './ConfirmDialog';
 import { CompressTab } from './CompressTab';
 import { Faults } from './Faults';
 import { FineTuneTab } from './FineTuneTab';
 import { InpaintTab } from './InpaintTab';
 import { ModelPicker } from './ModelPicker';
 import { SampleTab } from './SampleTab';
+import { TabPanels, Tabs } from './Tabs';
 
 const TABS: Array<{ id: Tab; title: string; blurb: string }> = [
   { id: 'sample', title: 'Sample', blurb: 'new images, pixel by pixel' },
@@ -32,20 +33,14 @@ export function App() {
       </header>
       <Faults />
       <ModelPicker />
-      <nav className="tabs" role="tablist">
-        {TABS.map((t) => (
-          <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
-            {t.title}
-            <small>{t.blurb}</small>
-          </button>
-        ))}
-      </nav>
-      <main>
+      <Tabs tabs={TABS} current={tab} />
+      <TabPanels tabs={TABS} current={tab}>
         {tab === 'sample' && <SampleTab />}
         {tab === 'inpaint' && <InpaintTab />}
         {tab === 'finetune' && <FineTuneTab />}
         {tab === 'compress' && <CompressTab />}
-      </main>
+      </TabPanels>
+      <ConfirmDialog />
     </div>
   );
 }

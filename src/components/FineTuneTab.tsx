@@ -93,7 +93,18 @@ export function FineTuneTab() {
             <div className="uploads" data-testid="uploads" data-count={good.length}>
               {ft.uploads.map((u, i) =>
                 u.ok ? (
-                  <figure key={i} className={`upload${u.selected ? '' : ' off'}`} onClick={() => toggleUpload(i)} title={u.name} data-testid="upload-ok">
+                  <figure
+                    key={i}
+                    className={`upload${u.selected ? '' : ' off'}`}
+                    onClick={() => toggleUpload(i)}
+                    onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), toggleUpload(i))}
+                    role="checkbox"
+                    tabIndex={0}
+                    aria-checked={u.selected}
+                    aria-label={`Train on ${u.name}`}
+                    title={u.name}
+                    data-testid="upload-ok"
+                  >
                     <ImageGrid images={u.pixels!} count={1} config={config} zoom={Math.max(2, Math.floor(72 / config.width))} label={u.name} />
                     <figcaption>{u.name}</figcaption>
                   </figure>

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelConfig } from '../core/models/config';
 import { clientToCanvas, drawGrid, gridHit, gridLayout, type ImageShape } from '../canvas/pixels';
+import { moveCursor, type PixelAt } from './pixelCursor';
 
 export function shapeOf(config: ModelConfig): ImageShape {
   return { height: config.height, width: config.width, channels: config.channels, binary: config.output === 'binary' };
@@ -27,12 +28,16 @@ interface Props {
   label: string;
 }
 
-/** A batch of images on one canvas, redrawn at most once per animation frame. */
+/**
+ * A batch of images on one canvas, redrawn at most once per animation frame. With `onPick` it is a pixel
+ * picker for the pointer and the keyboard (Tab to it, arrows move a cursor, Enter or Space picks).
+ */
 export function ImageGrid({ images, count, config, done, highlight, hidden, selected, onPick, maxCols = 8, zoom, testId, label }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const shape = useMemo(() => shapeOf(config), [config]);
   const layout = useMemo(() => gridLayout(count, shape, maxCols), [count, shape, maxCols]);
   const frame = useRef(0);
+  const [cursor, setCursor] = useState<PixelAt | null>(null);
   // At least 3 CSS pixels per image pixel (a 32-pixel sample ≥ 96 CSS pixels wide: big enough to see), up to
   // 8 for a single image, drawn pixelated (styles.css).
   const z = zoom ?? Math.min(8, Math.max(MIN_ZOOM, Math.floor(720 / Math.max(layout.pxWidth, 1))));
@@ -44,16 +49,18 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
       const ctx = c?.getContext('2d');
       if (!c || !ctx) return;
       drawGrid(ctx, images, count, shape, layout, { done, hidden, highlight });
-      if (selected) {
-        const x = (selected.index % layout.cols) * (shape.width + layout.gap) + selected.col;
-        const y = Math.floor(selected.index / layout.cols) * (shape.height + layout.gap) + selected.row;
-        ctx.strokeStyle = '#ffd166';
+      const mark = (p: PixelAt, colour: string) => {
+        const x = (p.index % layout.cols) * (shape.width + layout.gap) + p.col;
+        const y = Math.floor(p.index / layout.cols) * (shape.height + layout.gap) + p.row;
+        ctx.strokeStyle = colour;
         ctx.lineWidth = 0.25;
         ctx.strokeRect(x - 0.125, y - 0.125, 1.25, 1.25);
-      }
+      };
+      if (selected) mark(selected, '#ffd166');
+      if (cursor && onPick) mark(cursor, '#7aa2ff');
     });
     return () => cancelAnimationFrame(frame.current);
-  }, [images, count, shape, layout, done, hidden, highlight, selected]);
+  }, [images, count, shape, layout, done, hidden, highlight, selected, cursor, onPick]);
 
   const onClick = (e: React.MouseEvent<HTMLCanvasElement>) => {
     if (!onPick || !canvas.current) return;
@@ -61,6 +68,22 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
     const hit = gridHit(p.x, p.y, count, shape, layout);
     if (hit) onPick(hit);
   };
+
+  const onKeyDown = (e: React.KeyboardEvent<HTMLCanvasElement>) => {
+    if (!onPick) return;
+    const at = cursor ?? selected ?? { index: 0, row: 0, col: 0 };
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      setCursor(at);
+      onPick(at);
+      return;
+    }
+    const next = moveCursor(at, e.key, count, shape, layout);
+    if (!next) return;
+    e.preventDefault();
+    setCursor(next);
+  };
+  const at = cursor ?? selected;
 
   return (
     <canvas
@@ -70,11 +93,17 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
       height={layout.pxHeight}
       style={{ width: layout.pxWidth * z, height: layout.pxHeight * z }}
       onClick={onClick}
+      onKeyDown={onPick ? onKeyDown : undefined}
+      onFocus={onPick ? () => setCursor((c) => c ?? selected ?? { index: 0, row: 0, col: 0 }) : undefined}
+      onBlur={onPick ? () => setCursor(null) : undefined}
+      tabIndex={onPick ? 0 : undefined}
       data-testid={testId}
+      data-cursor={onPick && cursor ? `${cursor.index},${cursor.row},${cursor.col}` : undefined}
       data-cols={layout.cols}
       data-gap={layout.gap}
-      role="img"
-      aria-label={label}
+      role={onPick ? 'application' : 'img'}
+      aria-roledescription={onPick ? 'pixel picker' : undefined}
+      aria-label={onPick ? `${label}: arrow keys move the cursor${at ? ` (now image ${at.index + 1}, row ${at.row}, column ${at.col})` : ''}, Enter picks the pixel` : label}
     />
   );
 }

@@ -131,7 +131,7 @@ export function InpaintTab() {
 
       {run.images && run.config && (
         <section className="panel" data-testid="completions" data-status={run.status}>
-          <Progress run={run} />
+          <Progress run={run} what="hidden sub-pixels" />
           <div className="completions">
             {Array.from({ length: run.count }, (_, i) => {
               const per = run.config!.height * run.config!.width * run.config!.channels;

@@ -8,13 +8,15 @@ const NAMES = ['R', 'G', 'B'];
 export function Inspector() {
   const inspect = useApp((s) => s.inspect);
   const config = useApp((s) => s.sample.config);
-  if (!inspect || !config) return <p className="hint">Click a pixel of a finished sample to see the distributions the model drew it from.</p>;
+  const drawnBy = useApp((s) => s.registry.models.find((m) => m.id === s.sample.modelId)?.title ?? s.sample.modelId);
+  if (!inspect || !config)
+    return <p className="hint">Click a pixel of a finished sample (or focus the samples and use the arrow keys and Enter) to see the distributions the model drew it from.</p>;
   const binary = config.output === 'binary';
   return (
     <div className="inspector" data-testid="inspector" data-status={inspect.status}>
       <div className="inspector-head">
-        <strong>
-          Image {inspect.index + 1}, pixel (row {inspect.row}, column {inspect.col})
+        <strong data-testid="inspector-title">
+          Image {inspect.index + 1}, pixel (row {inspect.row}, column {inspect.col}){drawnBy ? `, drawn by ${drawnBy}` : ''}
         </strong>
         <button className="ghost" onClick={closeInspector} aria-label="Close the inspector">
           ×
@@ -26,13 +28,17 @@ export function Inspector() {
         <>
           <p className="hint">
             {binary
-              ? 'The probability that this pixel is white, given every pixel above it and to its left.'
+              ? 'The probability that this pixel is white, given every pixel above it and to its left: the bar runs from 0 (surely black) to 1 (surely white).'
               : 'Each colour value is one of 256 classes. R is drawn given the pixels before; G also given R; B given R and G. Notice the peaks: the model learns that nearby values are alike without being told.'}
           </p>
           <div className="dists">
-            {inspect.result.probs.map((p, c) => (
-              <Distribution key={c} probs={p} value={inspect.result!.values[c]!} colour={binary ? '#c8cbd6' : COLOURS[c]!} name={binary ? 'pixel' : NAMES[c]!} index={c} />
-            ))}
+            {inspect.result.probs.map((p, c) =>
+              binary ? (
+                <Probability key={c} probs={p} value={inspect.result!.values[c]!} index={c} />
+              ) : (
+                <Distribution key={c} probs={p} value={inspect.result!.values[c]!} colour={COLOURS[c]!} name={NAMES[c]!} index={c} />
+              ),
+            )}
           </div>
         </>
       )}
@@ -55,6 +61,40 @@ function Distribution({ probs, value, colour, name, index }: { probs: Float64Arr
       </svg>
       <figcaption>
         {name}: drew {value} (p = {probs[value]!.toFixed(3)}){probs.length === 2 ? `, p(white) = ${probs[1]!.toFixed(3)}` : ''}
+      </figcaption>
+    </figure>
+  );
+}
+
+/**
+ * A binary pixel's distribution as what it is, one probability: a bar on a fixed 0 → 1 scale (not two bars
+ * scaled to the taller one, which would show p = 0.6 and p = 0.95 alike).
+ */
+function Probability({ probs, value, index }: { probs: Float64Array; value: number; index: number }) {
+  const white = probs[1]!;
+  const sum = probs[0]! + white;
+  const pct = Math.max(0, Math.min(100, white * 100));
+  return (
+    <figure className="dist prob" data-testid={`dist-${index}`} data-sum={sum.toFixed(6)} data-k={probs.length}>
+      <div
+        className="prob-bar"
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={1}
+        aria-valuenow={Number(white.toFixed(3))}
+        aria-label="Probability that the pixel is white"
+        data-testid="p-white"
+        data-p={white.toFixed(6)}
+      >
+        <div className="prob-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <div className="prob-scale" aria-hidden="true">
+        <span>0 black</span>
+        <span>0.5</span>
+        <span>1 white</span>
+      </div>
+      <figcaption>
+        p(white) = {white.toFixed(3)}; drew {value === 1 ? 'white' : 'black'} (p = {probs[value]!.toFixed(3)})
       </figcaption>
     </figure>
   );

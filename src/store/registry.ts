@@ -9,7 +9,8 @@
  * `path` is relative to the models/ folder. A bare array of entries is accepted too.
  */
 import { cardScore, parseCard, type ModelCard } from '../core/io/card';
-import type { Arch } from '../core/models/config';
+import { FORMAT, type SavedTopology } from '../core/io/topology';
+import { validateConfig, type Arch, type ModelConfig } from '../core/models/config';
 import { presets } from '../core/models/presets';
 import type { LocalModel, ModelSource } from '../worker/protocol';
 
@@ -144,4 +145,62 @@ export function untrained(): ModelEntry[] {
 export function byDatasetArch(models: ModelEntry[], dataset: string, arch: Arch): ModelEntry[] {
   const rank = { shipped: 0, local: 1, untrained: 2 } as const;
   return models.filter((m) => m.dataset === dataset && m.arch === arch).sort((a, b) => rank[a.kind] - rank[b.kind]);
+}
+
+/** Names already saved in this browser for a dataset and architecture (one IndexedDB key each). */
+export function localNames(models: ModelEntry[], dataset: string, arch: Arch): Set<string> {
+  return new Set(models.filter((m) => m.kind === 'local' && m.dataset === dataset && m.arch === arch).map((m) => m.title));
+}
+
+/** `wanted` if no model of that name is saved, else `wanted-2`, `wanted-3` …: a name that overwrites nothing. */
+export function uniqueName(wanted: string, taken: Set<string>): string {
+  if (!taken.has(wanted)) return wanted;
+  const stem = wanted.replace(/-\d+$/, '');
+  for (let i = 2; ; i++) if (!taken.has(`${stem}-${i}`)) return `${stem}-${i}`;
+}
+
+/** The name offered for the next fine-tune of `entry`: `my-<arch>`, or the next free `my-<arch>-N`. */
+export function suggestedName(models: ModelEntry[], entry: Pick<ModelEntry, 'dataset' | 'arch'>): string {
+  return uniqueName(`my-${entry.arch}`, localNames(models, entry.dataset, entry.arch));
+}
+
+/** What an image of each dataset is, so that a model's config can be checked against the dataset it names. */
+export const DATASET_SHAPES: Record<DatasetId, { height: number; width: number; channels: 1 | 3; output: ModelConfig['output'] }> = {
+  mnist: { height: 28, width: 28, channels: 1, output: 'binary' },
+  emoji32: { height: 32, width: 32, channels: 3, output: 'softmax256' },
+};
+
+export function isDataset(v: unknown): v is DatasetId {
+  return DATASETS.some((d) => d.id === v);
+}
+
+/**
+ * Where an imported model.json belongs, read from the file itself: its config (validated: the architecture
+ * and the image shape) and its card (the dataset it was trained on). A card that names no dataset is placed
+ * by its exact image shape; a model that fits no dataset of this app is refused with the reason.
+ */
+export function importTarget(jsonText: string): { config: ModelConfig; card: ModelCard; dataset: DatasetId } {
+  let json: { modelTopology?: unknown; userDefinedMetadata?: { card?: unknown } };
+  try {
+    json = JSON.parse(jsonText) as typeof json;
+  } catch {
+    throw new Error('the model file is not valid JSON (pick the model.json you exported)');
+  }
+  const topology = json?.modelTopology as Partial<SavedTopology> | undefined;
+  if (!topology || topology.format !== FORMAT || !topology.config) throw new Error(`this is not a PixelRNN Lab model (its model.json has no "${FORMAT}" config)`);
+  const config = topology.config;
+  validateConfig(config);
+  const card = parseCard(json.userDefinedMetadata?.card, 'the imported model');
+  const shape = (c: { height: number; width: number; channels: number; output: string }) => `${c.height}×${c.width}×${c.channels} ${c.output}`;
+  const named = card.dataset?.name;
+  if (named !== undefined) {
+    if (!isDataset(named)) throw new Error(`it was trained on "${named}", a dataset this app does not offer (${DATASETS.map((d) => d.id).join(', ')})`);
+    const want = DATASET_SHAPES[named];
+    if (want.channels !== config.channels || want.output !== config.output)
+      throw new Error(`its card names ${named}, whose images are ${shape(want)}, but its config is ${shape(config)}`);
+    return { config, card, dataset: named };
+  }
+  const match = DATASETS.find((d) => shape(DATASET_SHAPES[d.id]) === shape(config));
+  if (!match) throw new Error(`its card names no dataset and its images (${shape(config)}) are those of no dataset of this app`);
+  return { config, card, dataset: match.id };
 }

@@ -23,8 +23,15 @@ export interface SampleRun {
   config: ModelConfig | null;
   /** Registry id of the model that drew them: only that model may explain their pixels (the inspector). */
   modelId: string | null;
+  /** Raster × RGB steps done of `total` (every sub-pixel: what the grid dims as pending). */
   done: number;
   total: number;
+  /**
+   * Sub-pixels the model has drawn of those it must draw: all of them when sampling, only the hidden ones
+   * when inpainting (the visible ones are kept, not drawn). What the progress counter and speed count.
+   */
+  drawn: number;
+  toDraw: number;
   row: number;
   col: number;
   channel: number;
@@ -103,7 +110,9 @@ export interface AppState {
     uploads: UploadItem[];
     /** 'stopping': Stop was pressed; the step in flight, the held-out evaluation and the save finish. */
     status: 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'error';
+    /** The name the fine-tuned model is saved under: a free one is suggested until the person types their own. */
     name: string;
+    nameEdited: boolean;
     steps: number;
     batchSize: number;
     learningRate: number;
@@ -126,12 +135,20 @@ export interface AppState {
   };
   /** Transient notes for the person (import/export results …). */
   notice: string | null;
+  /** A question the person must answer before something is replaced (actions/confirm.ts). */
+  confirm: Confirmation | null;
   /** The Compress tab: a picture, its .prnn file and surprise map, and a file decoded back. */
   compress: CompressState;
 }
 
+export interface Confirmation {
+  message: string;
+  /** The answers, in order; the last is the safe one (Escape picks it). */
+  choices: Array<{ id: string; label: string }>;
+}
+
 export function emptyRun(): SampleRun {
-  return { status: 'idle', images: null, count: 0, config: null, modelId: null, done: 0, total: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, readbacks: null, logProb: null, seed: 0, temperature: 1, error: null };
+  return { status: 'idle', images: null, count: 0, config: null, modelId: null, done: 0, total: 0, drawn: 0, toDraw: 0, row: 0, col: 0, channel: 0, startedAt: 0, subPixelsPerSecond: 0, readbacks: null, logProb: null, seed: 0, temperature: 1, error: null };
 }
 
 export const initialState: AppState = {
@@ -151,6 +168,7 @@ export const initialState: AppState = {
     uploads: [],
     status: 'idle',
     name: 'my-model',
+    nameEdited: false,
     steps: 200,
     batchSize: 8,
     learningRate: 0.001,
@@ -169,5 +187,6 @@ export const initialState: AppState = {
     startStep: 0,
   },
   notice: null,
+  confirm: null,
   compress: initialCompress,
 };

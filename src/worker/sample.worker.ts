@@ -107,6 +107,11 @@ const notify = serve<SamplerApi>({
     const { model, card } = await models.importModel(json, weights, key);
     const info = { config: model.config, card, params: model.params.count() };
     model.dispose();
+    // The model loaded from this key holds the replaced weights: the next load must read the new ones.
+    if (current?.key === models.sourceKey({ kind: 'indexeddb', key })) {
+      current.model.dispose();
+      current = null;
+    }
     return info;
   },
 

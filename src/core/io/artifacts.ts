@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig, type ModelConfig } from '../models/config';
+import { validateConfig } from '../models/config';
 import { PixelModel } from '../models/pixelModel';
 import { parseCard, type ModelCard } from './card';
+import { FORMAT, type SavedTopology } from './topology';
 
 /**
  * Models are saved as standard tfjs ModelArtifacts: model.json (the config as `modelTopology`, a weight
@@ -9,12 +10,7 @@ import { parseCard, type ModelCard } from './card';
  * http(s) URLs for loading, files in Node (scripts/lib/fileIO.ts).
  */
 
-export const FORMAT = 'pixelrnn-lab/model@1';
-
-export interface SavedTopology {
-  format: typeof FORMAT;
-  config: ModelConfig;
-}
+export { FORMAT, type SavedTopology } from './topology';
 
 export type { ModelCard } from './card';
 

@@ -10,6 +10,7 @@ import { emptyRun, type WorkerName } from '../state';
 import { getState, patch, setState } from '../store';
 import { parseUrl, type Tab, type UrlParams } from '../url';
 import { dropWorker, samplerClient, trainerClient } from '../workers';
+import { suggestFinetuneName } from './naming';
 import { startSampling, stopSampling } from './sample';
 
 let url: UrlParams = parseUrl('');
@@ -72,6 +73,7 @@ export async function loadRegistry(): Promise<void> {
     warnings.push(`Saved models could not be listed: ${(e as Error).message}`);
   }
   setState({ registry: { status: 'ready', models: [...shipped, ...local, ...untrained()], warnings } });
+  suggestFinetuneName();
 }
 
 /** Reads each shipped model's card (its model.json, a few kB) for the test figures the picker ranks by. */
@@ -122,6 +124,7 @@ export async function selectModel(id: string, options: { autostart?: boolean } =
   const seq = ++loadSeq;
   // The samples on the page were drawn by the model being replaced: they go with it (a sample keeps its model).
   setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, sample: emptyRun(), model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
+  suggestFinetuneName();
   const env = getState().backend.env;
   try {
     const loaded = await samplerClient().call(

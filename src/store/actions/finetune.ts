@@ -3,7 +3,6 @@
  * training worker with live curves, saving to IndexedDB as it trains, export/import, restore.
  */
 import { decodeFile } from '../../canvas/decode';
-import { downloadBlob } from '../../canvas/export';
 import { WorkerGoneError } from '../../worker/rpc';
 import { byDatasetArch, localKey } from '../registry';
 import type { AppState, UploadItem } from '../state';
@@ -14,6 +13,7 @@ import type { ModelConfig } from '../../core/index';
 import type { TrainEvent } from '../../worker/protocol';
 import { reduceTrainEvent } from './finetuneReducer';
 import { inputShape } from './inpaint';
+import { confirmSaveName } from './naming';
 
 /** Fewest usable images to train on: at least one held out to measure bits/dim, the rest to learn from. */
 export const MIN_IMAGES = 4;
@@ -21,7 +21,8 @@ export const MIN_IMAGES = 4;
 type Finetune = AppState['finetune'];
 
 export function setFinetune(v: Partial<Pick<Finetune, 'name' | 'steps' | 'batchSize' | 'learningRate'>>): void {
-  patch('finetune', v);
+  // A name the person typed is kept; until then a free one is suggested (actions/naming.ts).
+  patch('finetune', v.name !== undefined ? { ...v, nameEdited: true } : v);
 }
 
 /** Decodes every file; each bad one gets its own message, and the good ones of the same upload are kept. */
@@ -58,6 +59,7 @@ export function blocker(s: AppState): string | null {
 let training: AbortController | null = null;
 
 export async function startTraining(): Promise<void> {
+  if (!blocker(getState()) && !(await confirmSaveName())) return; // a saved model of that name is replaced only if confirmed
   const s = getState();
   const why = blocker(s);
   if (why) {
@@ -220,38 +222,5 @@ export async function deleteLocalModel(): Promise<void> {
   await restoreShipped();
 }
 
-/** Downloads the selected model as model.json + weights, the files "Import" reads back. */
-export async function exportSelected(): Promise<void> {
-  const { registry, modelId } = getState();
-  const entry = registry.models.find((m) => m.id === modelId);
-  if (!entry) return;
-  const name = entry.title.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
-  const out = await samplerClient().call('exportModel', { source: entry.source, name });
-  downloadBlob(new Blob([out.json], { type: 'application/json' }), `${name}.json`);
-  downloadBlob(new Blob([out.weights], { type: 'application/octet-stream' }), `${name}.weights.bin`);
-  setState({ notice: `Exported ${name}.json and ${name}.weights.bin.` });
-}
-
-/** Imports model.json + its .bin (picked together) into this browser's models. */
-export async function importFiles(files: File[]): Promise<void> {
-  const json = files.find((f) => f.name.endsWith('.json'));
-  const bin = files.find((f) => f.name.endsWith('.bin'));
-  if (!json || !bin) {
-    setState({ notice: 'Pick both files of an exported model: the .json and the .weights.bin.' });
-    return;
-  }
-  const name = json.name.replace(/\.json$/, '').replace(/[^\w.-]+/g, '-') || 'imported';
-  try {
-    const text = await json.text();
-    const cfg = (JSON.parse(text) as { modelTopology?: { config?: { arch?: string; channels?: number } } }).modelTopology?.config;
-    const dataset = cfg?.channels === 3 ? 'emoji32' : 'mnist';
-    const arch = (cfg?.arch ?? 'pixelcnn') as 'pixelcnn';
-    const key = localKey(dataset, arch, name);
-    await samplerClient().call('importModel', { json: text, weights: await bin.arrayBuffer(), key });
-    await loadRegistry();
-    await selectModel(`local:${key}`);
-    setState({ notice: `Imported "${name}".` });
-  } catch (e) {
-    setState({ notice: `${json.name}: ${(e as Error).message}` });
-  }
-}
+/** Export and import of model files (actions/models.ts). */
+export { exportSelected, importFiles } from './models';

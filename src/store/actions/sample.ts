@@ -30,6 +30,8 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
   const config = model.config;
   const per = config.height * config.width * config.channels;
   const startedAt = performance.now();
+  const drawnAt = drawnCounter(args, per);
+  const toDraw = drawnAt(per);
   write({
     ...emptyRun(),
     status: 'running',
@@ -38,6 +40,7 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
     config,
     modelId: model.id,
     total: per,
+    toDraw,
     startedAt,
     seed: args.seed,
     temperature: args.temperature,
@@ -48,11 +51,12 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
       onEvent: (f) => {
         if (active !== controller) return;
         const secs = (performance.now() - startedAt) / 1000;
-        write({ images: f.images, done: f.done, total: f.total, row: f.row, col: f.col, channel: f.channel, subPixelsPerSecond: secs > 0 ? (f.done * args.count) / secs : 0 });
+        const drawn = drawnAt(f.done);
+        write({ images: f.images, done: f.done, total: f.total, drawn, row: f.row, col: f.col, channel: f.channel, subPixelsPerSecond: secs > 0 ? (drawn * args.count) / secs : 0 });
       },
     });
     const status = done.stopped ? 'stopped' : 'done';
-    write({ images: done.images, logProb: done.logProb, readbacks: done.readbacks ?? null, status, done: done.stopped ? undefined : per, subPixelsPerSecond: done.ms > 0 ? (done.steps * args.count * 1000) / done.ms : 0 });
+    write({ images: done.images, logProb: done.logProb, readbacks: done.readbacks ?? null, status, done: done.stopped ? undefined : per, drawn: done.stopped ? undefined : toDraw, subPixelsPerSecond: done.ms > 0 ? (drawnAt(done.steps) * args.count * 1000) / done.ms : 0 });
     return status;
   } catch (e) {
     write({ status: e instanceof WorkerGoneError ? 'stopped' : 'error', error: (e as Error).message });
@@ -60,6 +64,18 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
   } finally {
     if (active === controller) active = null;
   }
+}
+
+/**
+ * Steps done → sub-pixels drawn: every step draws when sampling; when inpainting only the hidden sub-pixels
+ * are drawn, so the count of hidden sub-pixels among the first `steps` (prefix sums of the mask).
+ */
+export function drawnCounter(args: Pick<SampleArgs, 'known'>, per: number): (steps: number) => number {
+  const k = args.known;
+  if (!k) return (steps) => Math.max(0, Math.min(per, steps));
+  const before = new Uint32Array(per + 1); // before[i]: hidden sub-pixels among the first i
+  for (let i = 0; i < per; i++) before[i + 1] = before[i]! + (k.mask[i] ? 0 : 1);
+  return (steps) => before[Math.max(0, Math.min(per, steps))]!;
 }
 
 function initialImages(args: SampleArgs, per: number): Uint8Array {
