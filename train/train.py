@@ -231,7 +231,7 @@ def main(argv=None) -> dict:
     def card(valid_nats: float | None, cpu: float) -> dict:
         return {
             "name": args.preset or config["arch"],
-            "architecture": {**config, "description": {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN"}[config["arch"]]},
+            "architecture": {**config, "description": {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN", "gated": "Gated PixelCNN"}[config["arch"]]},
             "parameters": sum(p.numel() for p in params),
             "dataset": {"name": ds.name, "trainSplit": "train", "validSplit": "val", "validImages": len(valid)},
             "steps": step,
