@@ -108,3 +108,11 @@ def test_same_limits_as_typescript():
 
     with pytest.raises(ValueError, match="layers = 10000 is beyond this app's limit of 64"):
         validate_config(tiny_config("pixelcnn", 3, layers=10000))
+
+
+def test_gated_takes_no_multi_scale_condition():
+    """As validateConfig: the Gated PixelCNN has no multi-scale conditioning path, so a config asking for one is refused."""
+    from pixelrnn.config import validate_config
+
+    with pytest.raises(ValueError, match="no multi-scale condition"):
+        validate_config(conditional_config("gated", 3))
