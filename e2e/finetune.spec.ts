@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { bar, pngHeaderOnly, truncatedPng } from './images';
 import { open, samplePixels, waitModel } from './helpers';
 
@@ -90,25 +90,98 @@ test('fine-tuning: the loss falls, pause → resume continues the same run, and 
   await waitModel(page);
 });
 
-test('Stop takes effect within 2 s: no step runs after it, and what was trained is saved', async ({ page }) => {
+/** The step counter of the Fine-tune tab, as drawn. */
+async function stepOf(page: Page): Promise<number> {
+  return Number(await page.getByTestId('train-stats').getAttribute('data-step'));
+}
+
+/** Fails unless the step counter stays at `step` for `ms` (checked every 100 ms). */
+async function expectStepStays(page: Page, step: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    expect(await stepOf(page)).toBe(step);
+    await page.waitForTimeout(100);
+  }
+}
+
+test('Pause and Stop take effect within 2 s on the chosen training backend: the step counter stops at once', async ({ page }) => {
+  test.setTimeout(180_000);
   await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
   await waitModel(page, 'test-mnist-pixelcnn');
   await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3, 4].map((k) => file(`bar-${k}.png`, bar(k % 3))));
   await page.getByTestId('ft-name').fill('e2e-stopped');
+  // Far more steps than this test can run: "done" is never reached by itself, only Pause and Stop end the steps.
   await page.getByTestId('ft-steps').fill('100000');
   await page.getByTestId('train').click();
   const stats = page.getByTestId('train-stats');
-  await expect.poll(async () => Number(await stats.getAttribute('data-step')), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
+  const message = page.getByTestId('finetune-message');
+  await expect.poll(() => stepOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(3);
   // The worker names the training backend it chose (measured, on this machine a CPU path).
-  await expect(page.getByTestId('train-backend')).toHaveAttribute('data-backend', /wasm|cpu/);
+  await expect(page.getByTestId('train-backend')).toHaveAttribute('data-backend', /wasm|cpu|webgl|webgpu/);
 
-  const clicked = Date.now();
-  await page.getByTestId('stop-training').click();
-  await expect(page.getByTestId('finetune-message')).toContainText(/Stopped after step \d+/, { timeout: 2000 });
+  // Pause: the worker confirms within 2 s, and no step runs while paused.
+  let clicked = Date.now();
+  await page.getByTestId('pause').click();
+  await expect(message).toContainText(/Paused after step \d+\./, { timeout: 2000 });
   expect(Date.now() - clicked).toBeLessThan(2000);
-  const stoppedAt = Number((await page.getByTestId('finetune-message').textContent())!.match(/step (\d+)/)![1]);
+  const pausedAt = Number((await message.textContent())!.match(/step (\d+)/)![1]);
+  await expect(stats).toHaveAttribute('data-status', 'paused');
+  await expectStepStays(page, pausedAt, 2000);
+  expect(await page.evaluate(() => window.__pixelrnn!.state().finetune.loss.at(-1)!.step)).toBe(pausedAt);
+
+  // Resume: the same run goes on.
+  await page.getByTestId('pause').click();
+  await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(pausedAt + 3);
+  await expect(stats).toHaveAttribute('data-status', 'running');
+
+  // Stop: within 2 s no step runs any more; the held-out evaluation and the save of that step follow.
+  clicked = Date.now();
+  await page.getByTestId('stop-training').click();
+  await expect(message).toContainText(/Stopped after step \d+/, { timeout: 2000 });
+  expect(Date.now() - clicked).toBeLessThan(2000);
+  const stoppedAt = Number((await message.textContent())!.match(/step (\d+)/)![1]);
+  expect(stoppedAt).toBeGreaterThan(pausedAt);
   await expect(stats).toHaveAttribute('data-status', 'stopped', { timeout: 30_000 });
-  await page.waitForTimeout(1000);
-  await expect(stats).toHaveAttribute('data-step', String(stoppedAt));
+  await expectStepStays(page, stoppedAt, 1500);
   await expect(page.getByTestId('saved-step')).toContainText(`saved at step ${stoppedAt}`);
+  const steps = await page.evaluate(() => window.__pixelrnn!.state().finetune.loss.map((p) => p.step));
+  expect(steps).toEqual(Array.from({ length: stoppedAt }, (_, i) => i + 1)); // every step once: resumed, not restarted
+});
+
+test('a saved fine-tune continues after a reload: from its step, with its optimiser state', async ({ page }) => {
+  test.setTimeout(180_000);
+  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
+  await waitModel(page, 'test-mnist-pixelcnn');
+  await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3, 4, 5].map((k) => file(`bar-${k}.png`, bar(k % 3))));
+  await page.getByTestId('ft-name').fill('e2e-continued');
+  await page.getByTestId('ft-steps').fill('6');
+  await page.getByTestId('ft-lr').fill('0.02');
+  await page.getByTestId('train').click();
+  const stats = page.getByTestId('train-stats');
+  await expect(stats).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('saved-step')).toContainText('saved at step 6');
+
+  // A new page: nothing in memory, only what IndexedDB kept.
+  await open(page, { model: 'local:pixelrnn/mnist/pixelcnn/e2e-continued', tab: 'finetune', autostart: 0 });
+  await waitModel(page, 'local:pixelrnn/mnist/pixelcnn/e2e-continued');
+  const saved = page.getByTestId('saved-run');
+  await expect(saved).toHaveAttribute('data-step', '6');
+  await expect(saved).toHaveAttribute('data-updates', '6');
+  await expect(saved).toContainText('the 6 images it was trained on');
+  await page.getByTestId('ft-steps').fill('4');
+  await page.getByTestId('continue-training').click();
+  await expect(stats).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(stats).toHaveAttribute('data-step', '10');
+  await expect(stats).toHaveAttribute('data-start-step', '6');
+  await expect(page.getByTestId('finetune-message')).toContainText('Continued from step 6 to step 10');
+  const { lossSteps, valSteps } = await page.evaluate(() => {
+    const f = window.__pixelrnn!.state().finetune;
+    return { lossSteps: f.loss.map((p) => p.step), valSteps: f.valBits.map((p) => p.step) };
+  });
+  expect(lossSteps).toEqual([7, 8, 9, 10]);
+  expect(valSteps).toEqual([10]); // the held-out curve goes on from the saved evaluation at step 6
+  await expect(page.getByTestId('saved-step')).toContainText('saved at step 10');
+  // Saved again with its training state: 10 Adam updates, 6 of them from before the reload.
+  await expect(saved).toHaveAttribute('data-step', '10');
+  await expect(saved).toHaveAttribute('data-updates', '10');
 });
