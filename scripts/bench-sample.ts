@@ -27,6 +27,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../src/core/io/artifacts';
 import type { ModelConfig } from '../src/core/models/config';
@@ -56,48 +57,55 @@ interface Args {
 /** tfjs-backend-webgpu's WEBGPU_MATMUL_PROGRAM_TYPE values. */
 const MATMUL_PROGRAMS: Record<string, number> = { auto: -1, reduce: 0, splitk: 1, small: 2, packed: 3 };
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { backend: 'cpu', batches: [1], steps: 6, cachedSteps: 'all', models: null, modelPaths: [], seed: 1, webgpuMatmul: 'auto', webgpuMatmulCached: null, device: true, readback: 'per-row', cross: null };
-  for (let k = 0; k < argv.length; k++) {
-    const flag = argv[k]!;
-    const val = (): string => {
-      const v = argv[++k];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const int = (v: string): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${v}"`);
-      return n;
-    };
-    if (flag === '--backend') a.backend = val();
-    else if (flag === '--batch') a.batches = val().split(',').map(int);
-    else if (flag === '--steps') a.steps = int(val());
-    else if (flag === '--cached-steps') {
-      const v = val();
-      a.cachedSteps = v === 'all' ? 'all' : int(v);
-    } else if (flag === '--models') a.models = val().split(',').filter(Boolean);
-    else if (flag === '--model') a.modelPaths.push(val());
-    else if (flag === '--seed') a.seed = int(val());
-    else if (flag === '--no-device') a.device = false;
-    else if (flag === '--cross') a.cross = val();
-    else if (flag === '--readback') {
-      const v = val();
-      if (!['per-row', 'frame', 'per-step'].includes(v)) throw new Error(`${flag}: one of per-row, frame, per-step`);
-      a.readback = v as Readback;
-    }
-    else if (flag === '--webgpu-matmul' || flag === '--webgpu-matmul-cached') {
-      const v = val();
-      if (!(v in MATMUL_PROGRAMS)) throw new Error(`${flag}: one of ${Object.keys(MATMUL_PROGRAMS).join(', ')}`);
-      if (flag === '--webgpu-matmul') a.webgpuMatmul = v;
-      else a.webgpuMatmulCached = v;
-    }
-    else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(new URL(import.meta.url)).toString().split('*/')[0]);
-      process.exit(0);
-    } else throw new Error(`Unknown flag "${flag}" (see --help)`);
+/** The command line → typed options; every value checked, with the flag named in the error. */
+function readArgs(argv: string[]): Args {
+  const { values: v } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      backend: { type: 'string', default: 'cpu' },
+      batch: { type: 'string', default: '1' },
+      steps: { type: 'string', default: '6' },
+      'cached-steps': { type: 'string', default: 'all' },
+      models: { type: 'string' },
+      model: { type: 'string', multiple: true, default: [] },
+      seed: { type: 'string', default: '1' },
+      'webgpu-matmul': { type: 'string', default: 'auto' },
+      'webgpu-matmul-cached': { type: 'string' },
+      readback: { type: 'string', default: 'per-row' },
+      'no-device': { type: 'boolean', default: false },
+      cross: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(fs.readFileSync(new URL(import.meta.url)).toString().split('*/')[0]);
+    process.exit(0);
   }
-  return a;
+  const int = (flag: string, s: string): number => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag}: expected a positive integer, got "${s}"`);
+    return n;
+  };
+  const oneOf = <T extends string>(flag: string, s: string, allowed: readonly T[]): T => {
+    if (!allowed.includes(s as T)) throw new Error(`--${flag}: one of ${allowed.join(', ')}`);
+    return s as T;
+  };
+  const matmuls = Object.keys(MATMUL_PROGRAMS);
+  return {
+    backend: v.backend,
+    batches: v.batch.split(',').map((b) => int('batch', b)),
+    steps: int('steps', v.steps),
+    cachedSteps: v['cached-steps'] === 'all' ? 'all' : int('cached-steps', v['cached-steps']),
+    models: v.models === undefined ? null : v.models.split(',').filter(Boolean),
+    modelPaths: v.model,
+    seed: int('seed', v.seed),
+    webgpuMatmul: oneOf('webgpu-matmul', v['webgpu-matmul'], matmuls),
+    webgpuMatmulCached: v['webgpu-matmul-cached'] === undefined ? null : oneOf('webgpu-matmul-cached', v['webgpu-matmul-cached'], matmuls),
+    device: !v['no-device'],
+    readback: oneOf<Readback>('readback', v.readback, ['per-row', 'frame', 'per-step']),
+    cross: v.cross ?? null,
+  };
 }
 
 /** Loads a saved model folder (or its model.json). */
@@ -148,7 +156,7 @@ function fmt(n: number): string {
 type Row = SamplingBenchRow & { model: string; source: string };
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   const backend = await setupNodeBackend(args.backend);
   // tfjs-backend-webgpu's matmul program (WEBGPU_MATMUL_PROGRAM_TYPE), for both samplers or for the cached
   // runs only. On SwiftShader (software Vulkan) tfjs's choice for tiny outputs, the workgroup-reduction
