@@ -3,7 +3,7 @@
  * training worker with live curves, saving to IndexedDB as it trains, export/import, restore.
  */
 import { decodeFile } from '../../canvas/decode';
-import { WorkerGoneError } from '../../worker/rpc';
+import { CallAbortedError, WorkerGoneError } from '../../worker/rpc';
 import { byDatasetArch, localKey } from '../registry';
 import type { AppState, UploadItem } from '../state';
 import { getState, patch, setState } from '../store';
@@ -107,7 +107,9 @@ export async function startTraining(): Promise<void> {
     await loadRegistry();
     await refreshSavedRun();
   } catch (e) {
-    if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
+    // Stop pressed while the worker was starting: the call was never sent, nothing trained or saved.
+    if (e instanceof CallAbortedError) patch('finetune', { status: 'stopped', message: 'Stopped before training began: nothing was trained or saved.' });
+    else if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
     else patch('finetune', { status: 'error', error: (e as Error).message });
   } finally {
     if (training === controller) training = null;
@@ -179,7 +181,9 @@ export async function continueTraining(): Promise<void> {
     });
     await refreshSavedRun();
   } catch (e) {
-    patch('finetune', { status: 'error', error: (e as Error).message });
+    // Stop pressed while the worker was starting: the call was never sent, nothing trained or saved.
+    if (e instanceof CallAbortedError) patch('finetune', { status: 'stopped', message: 'Stopped before training began: nothing was trained or saved.' });
+    else patch('finetune', { status: 'error', error: (e as Error).message });
   } finally {
     if (training === controller) training = null;
   }
