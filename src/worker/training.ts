@@ -25,7 +25,7 @@
  *    same images and split, and training goes on from its step.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { type ModelCard, type PixelModel } from '../core/index';
+import { fineTunedCard, type ModelCard, type PixelModel } from '../core/index';
 import { imagesSource, Trainer, TrainingDivergedError, yieldToEventLoop, type EvalSet, type TrainEvent as CoreEvent, type TrainData } from '../core/train/index';
 import type { ContinueArgs, SavedRun, TrainArgs, TrainDone, TrainEvent } from './protocol';
 import { sample } from './sampler';
@@ -161,7 +161,7 @@ export async function fineTune(model: PixelModel, baseCard: ModelCard, args: Tra
   const trainer = new Trainer(model, data, { optimizer: 'adam', lr: args.learningRate, ...CHUNKING });
   const meta: FineTuneMeta = { images: toBase64(args.images), count: args.count, batchSize: args.batchSize, learningRate: args.learningRate, seed: args.seed };
   try {
-    return await segments(trainer, { ...baseCard, ...args.card }, meta, args.steps, args, hooks);
+    return await segments(trainer, fineTunedCard(baseCard, args.card, { steps: 0, heldOut: null }), meta, args.steps, args, hooks);
   } finally {
     trainer.dispose(); // the optimiser state; the model belongs to the caller
   }
@@ -201,11 +201,12 @@ async function segments(trainer: Trainer, baseCard: ModelCard, meta: FineTuneMet
   const model = trainer.model;
   hooks.onTrainer?.(trainer);
   const off = trainer.on((e) => forward(e, total, hooks.emit));
-  const card = (): ModelCard => ({
-    ...baseCard,
-    steps: trainer.stepCount,
-    ...(trainer.lastEval ? { heldOutBitsPerDim: trainer.lastEval.bitsPerDim } : {}),
-  });
+  // The fine-tune's own card (card.ts): its lineage and held-out figure, never the base model's test NLL.
+  const card = (): ModelCard =>
+    fineTunedCard(baseCard, baseCard, {
+      steps: trainer.stepCount,
+      heldOut: trainer.lastEval ? { bitsPerDim: trainer.lastEval.bitsPerDim, images: trainer.lastEval.images, step: trainer.lastEval.step } : null,
+    });
   let savedStep = -1;
   const save = async () => {
     const c = card();
