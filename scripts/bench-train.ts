@@ -42,8 +42,6 @@ const tf = await import('@tensorflow/tfjs');
 const { PixelModel } = await import('../src/core/models/pixelModel');
 const { preset } = await import('../src/core/models/presets');
 const { meanNll } = await import('../src/core/likelihood');
-const { gradientPath } = await import('../src/core/layers/convGrad');
-const { fusedLstm } = await import('../src/core/layers/lstmKernels');
 const { trainingFlops } = await import('../src/core/models/flops');
 
 type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
@@ -76,13 +74,14 @@ const rows: Row[] = [];
 
 for (const size of sizes)
   for (const arch of archs) {
-    const model = new PixelModel(preset(presetOf(size, arch)));
-    const { height: H, width: W, channels: C } = model.config;
+    const config = preset(presetOf(size, arch));
+    const { height: H, width: W, channels: C } = config;
     const x = tf.tidy(() => tf.randomUniform([batch, H, W, C], 0, 256, 'int32', 1).toFloat() as import("@tensorflow/tfjs").Tensor4D);
     for (const path of paths) {
-      gradientPath.project = path !== 'tfjs';
-      gradientPath.ownScans = path === 'project' || path === 'unfused';
-      fusedLstm.enabled = path === 'project' || path === 'autodiff-scans';
+      // The same weights (same config and seed), computed along this path.
+      const model = new PixelModel(config, {
+        path: { project: path !== 'tfjs', ownScans: path === 'project' || path === 'unfused', fusedLstm: path === 'project' || path === 'autodiff-scans' },
+      });
       const opt = tf.train.rmsprop(1e-4);
       const step = async () => {
         const l = opt.minimize(() => meanNll(model.logits(x), x, model.config.output), true)!;
@@ -96,6 +95,7 @@ for (const size of sizes)
         rows.push({ size, arch, path, params: model.params.count(), msPerStep: null, imagesPerSec: null, error });
         console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(14)} cannot train: ${error}`);
         opt.dispose();
+        model.dispose();
         continue;
       }
       const times: number[] = [];
@@ -126,12 +126,9 @@ for (const size of sizes)
       console.log(`${size.padEnd(8)} ${arch.padEnd(9)} ${path.padEnd(14)} ${String(row.msPerStep).padStart(9)} ms/step ${String(row.imagesPerSec).padStart(8)} images/s`);
       if (row.topKernels) console.log(`    ${row.kernels} kernels:`, row.topKernels.map(([n, t]) => `${n} ${t}`).join(', '));
       opt.dispose();
+      model.dispose();
     }
-    gradientPath.project = true;
-    gradientPath.ownScans = true;
-    fusedLstm.enabled = true;
     x.dispose();
-    model.dispose();
   }
 
 const speedups = rows

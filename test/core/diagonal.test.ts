@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupNodeBackend } from '../../scripts/lib/nodeBackend';
-import { gradientPath } from '../../src/core/layers/convGrad';
 import { DiagonalBiLSTM, DiagonalDirection, shiftDown } from '../../src/core/layers/diagonalLstm';
 import { ParamStore } from '../../src/core/layers/params';
 import { skew, unskew } from '../../src/core/layers/skew';
@@ -48,26 +47,23 @@ describe.each(backends)('Diagonal BiLSTM on %s: both directions in one scan', (b
     const x = tf.randomNormal([2, 5, 4, 8], 0, 1, 'float32', 9) as tf.Tensor4D;
     const proj = tf.randomNormal([2, 5, 4, 4], 0, 1, 'float32', 10);
     const vars = [...store.vars.values()];
-    const run = (f: (t: tf.Tensor4D) => tf.Tensor4D) =>
+    const run = (f: (t: tf.Tensor4D) => tf.Tensor4D, vs: tf.Variable[] = vars) =>
       tf.tidy(() => {
         const y = f(x);
-        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), proj)) as tf.Scalar, vars);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), proj)) as tf.Scalar, vs);
         const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t as tf.Tensor4D), proj)))(x);
-        return [y, dx, ...vars.map((v) => grads[v.name]!)];
+        return [y, dx, ...vs.map((v) => grads[v.name]!)];
       });
     const ref = run((t) => separate(layer, t));
     // The joint scan with its own backward pass (the default), and differentiated by tfjs (which needs tfjs's
     // conv2d filter gradient: wasm has none).
     for (const project of backend === 'wasm' ? [true] : [true, false]) {
-      gradientPath.project = project;
+      // The same layer and weights, built to compute along the path under test.
+      const pathStore = new ParamStore(5, { project, ownScans: project, fusedLstm: true });
+      const pathLayer = new DiagonalBiLSTM(pathStore, { name: 'd', hidden: 4, groups: 3 });
+      for (const [name, v] of pathStore.vars) v.assign(store.get(name));
       const before = tf.memory().numTensors;
-      const joint = (() => {
-        try {
-          return run((t) => layer.apply(t));
-        } finally {
-          gradientPath.project = true;
-        }
-      })();
+      const joint = run((t) => pathLayer.apply(t), [...pathStore.vars.values()]); // the same names in the same order
       expect(tf.memory().numTensors).toBe(before + joint.length);
       expect(joint.length).toBe(2 + vars.length);
       for (let i = 0; i < joint.length; i++) {
@@ -79,6 +75,7 @@ describe.each(backends)('Diagonal BiLSTM on %s: both directions in one scan', (b
         expect(worst, `${project ? 'own backward' : 'autodiff'}: output ${i}`).toBeLessThan(1e-5);
       }
       tf.dispose(joint);
+      pathStore.dispose();
     }
     tf.dispose([x, proj, ...ref]);
     store.dispose();

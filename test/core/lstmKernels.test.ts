@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { checkLstmCell, lstmCell } from '../../src/core/layers/lstm';
-import { fusedLstm, hasFusedLstm, LSTM_CELL } from '../../src/core/layers/lstmKernels';
+import { hasFusedLstm, LSTM_CELL } from '../../src/core/layers/lstmKernels';
 import { PixelModel } from '../../src/core/models/pixelModel';
 import { meanNll } from '../../src/core/likelihood';
 import { randomImages, tinyConfig } from './helpers';
@@ -25,9 +25,7 @@ describe.runIf(backend === 'webgpu')('the fused LSTM cell on WebGPU equals the c
   it('is the kernel this backend runs, and off when switched off', () => {
     expect(tf.getKernel(LSTM_CELL, 'webgpu')).toBeDefined();
     expect(hasFusedLstm()).toBe(true);
-    fusedLstm.enabled = false;
-    expect(hasFusedLstm()).toBe(false);
-    fusedLstm.enabled = true;
+    expect(hasFusedLstm(false)).toBe(false);
   });
 
   it('values and gradients to 1e-5, saturated gates included, without leaks', async () => {
@@ -41,14 +39,7 @@ describe.runIf(backend === 'webgpu')('the fused LSTM cell on WebGPU equals the c
   it('gradients when c is outside the loss (the engine hands the kernel zeros for it)', async () => {
     const gates = tf.randomNormal([3, 8], 0, 2, 'float32', 5);
     const cPrev = tf.randomNormal([3, 2], 0, 1, 'float32', 6);
-    const grads = (fused: boolean) => {
-      fusedLstm.enabled = fused;
-      try {
-        return tf.grads((g: tf.Tensor, c: tf.Tensor) => tf.sum(lstmCell(g, c).h))([gates, cPrev]);
-      } finally {
-        fusedLstm.enabled = true;
-      }
-    };
+    const grads = (fused: boolean) => tf.grads((g: tf.Tensor, c: tf.Tensor) => tf.sum(lstmCell(g, c, fused).h))([gates, cPrev]);
     const [a, b] = [grads(true), grads(false)];
     for (let i = 0; i < 2; i++) {
       const [x, y] = [await a[i]!.data(), await b[i]!.data()];
@@ -70,8 +61,8 @@ describe.runIf(backend === 'webgpu')('the fused LSTM cell on WebGPU equals the c
     it(`${arch}: a small model's training curve is the same over ${steps} steps`, { timeout: 600_000 }, async () => {
       const config = tinyConfig(arch, 3, { height: 5, width: 5, hidden: 6, headWidth: 16 });
       const x = randomImages(config, 2, 11);
-      const curve = async (): Promise<number[]> => {
-        const model = new PixelModel(config);
+      const curve = async (fusedLstm: boolean): Promise<number[]> => {
+        const model = new PixelModel(config, { path: { project: true, ownScans: true, fusedLstm } });
         const opt = tf.train.adam(3e-3);
         const losses: number[] = [];
         for (let s = 0; s < steps; s++) {
@@ -83,9 +74,8 @@ describe.runIf(backend === 'webgpu')('the fused LSTM cell on WebGPU equals the c
         model.dispose();
         return losses;
       };
-      const fused = await curve();
-      fusedLstm.enabled = false;
-      const ops = await curve().finally(() => (fusedLstm.enabled = true));
+      const fused = await curve(true);
+      const ops = await curve(false);
       expect(fused[steps - 1]!).toBeLessThan(fused[0]! * 0.99); // it learns
       for (let s = 0; s < steps; s++) expect(Math.abs(fused[s]! - ops[s]!) / ops[s]!).toBeLessThan(1e-3);
       x.dispose();

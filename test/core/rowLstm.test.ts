@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { setupNodeBackend } from '../../scripts/lib/nodeBackend';
-import { gradientPath } from '../../src/core/layers/convGrad';
 import { ParamStore } from '../../src/core/layers/params';
 import { RowLSTM } from '../../src/core/layers/rowLstm';
 
 /** Output and the gradients of a random projection of it w.r.t. the input and every parameter, as arrays. */
 async function outputAndGrads(project: boolean): Promise<{ names: string[]; values: Float32Array[]; leaked: number }> {
-  gradientPath.project = project;
-  try {
-    const store = new ParamStore(3);
+  {
+    const store = new ParamStore(3, { project, ownScans: project, fusedLstm: true });
     const layer = new RowLSTM(store, { name: 'r', hidden: 4, groups: 3 });
     // Non-zero initial state and random weights everywhere, so a wrong row or tap would show.
     for (const v of store.vars.values()) v.assign(tf.randomNormal(v.shape, 0, 0.5, 'float32', v.size + 1));
@@ -29,8 +27,6 @@ async function outputAndGrads(project: boolean): Promise<{ names: string[]; valu
     tf.dispose([x, proj, ...out]);
     store.dispose();
     return { names, values, leaked };
-  } finally {
-    gradientPath.project = true;
   }
 }
 

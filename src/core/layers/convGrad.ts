@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-/**
- * Which gradients the layers use. `project`: the masked convolutions' gradients of this file (default) or
- * tfjs's own Conv2DBackpropFilter/Input and conv2d for 1×1 layers; off, everything is tfjs's autodiff.
- * `ownScans` (only with `project`): the recurrent layers' scans with backward passes of their own
- * (RowLSTM.scan, the Diagonal BiLSTM's jointScan) or differentiated by tfjs step by step. Only benchmarks
- * and equivalence tests switch them, to compare the paths.
- */
-export const gradientPath = { project: true, ownScans: true };
+import { DEFAULT_PATH, type ComputePath } from './computePath';
 
 /**
  * A stride-1 'same' convolution with odd kernels whose gradients are computed by the project rather than
@@ -21,9 +13,10 @@ export const gradientPath = { project: true, ownScans: true };
  * Conv2DBackpropFilter kernel at all, the ability to train.
  *
  * `liveTaps[a * kw + b]` false means tap (a, b) is masked out: its gradient is zero and not computed.
+ * With `path.project` off, tfjs's conv2d and its gradients.
  */
-export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean[]): tf.Tensor4D {
-  if (!gradientPath.project) return tf.conv2d(x, kernel, 1, 'same');
+export function convSame(x: tf.Tensor4D, kernel: tf.Tensor4D, liveTaps?: boolean[], path: ComputePath = DEFAULT_PATH): tf.Tensor4D {
+  if (!path.project) return tf.conv2d(x, kernel, 1, 'same');
   const [kh, kw, cin, cout] = kernel.shape;
   if (kh % 2 === 0 || kw % 2 === 0) throw new Error(`convSame needs odd kernels, got ${kh}×${kw}`);
   // customGrad's typing takes (...inputs, save) as one variadic list.
@@ -90,10 +83,10 @@ export function matMulT<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T, transpo
 /**
  * x · w for x [N, cin] and w [cin, cout] (or a batch of G such products, [G,N,cin]·[G,cin,cout]), with
  * gradients dx = dy · wᵀ and dw = xᵀ · dy through matMulT (tfjs's own matMul gradient always passes
- * transpose flags).
+ * transpose flags). With `path.project` off, tfjs's matMul and its gradient.
  */
-export function linear<T extends tf.Tensor2D | tf.Tensor3D>(x: T, w: T): T {
-  if (!gradientPath.project) return tf.matMul(x, w) as T;
+export function linear<T extends tf.Tensor2D | tf.Tensor3D>(x: T, w: T, path: ComputePath = DEFAULT_PATH): T {
+  if (!path.project) return tf.matMul(x, w) as T;
   const f = tf.customGrad(((xs: tf.Tensor, ws: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xs, ws]);
     return {
@@ -113,11 +106,11 @@ export function linear<T extends tf.Tensor2D | tf.Tensor3D>(x: T, w: T): T {
  * batched product where the backend runs those well (one dispatch on WebGPU), G plain ones on wasm, whose
  * batched matMul is about 6× slower than the same products done one by one ([2,256,48]·[2,48,96]: 3.4 ms against 2 × 0.27 ms).
  */
-export function linearGroups(x: tf.Tensor3D, w: tf.Tensor3D): tf.Tensor3D {
-  if (tf.getBackend() !== 'wasm') return linear(x, w);
+export function linearGroups(x: tf.Tensor3D, w: tf.Tensor3D, path: ComputePath = DEFAULT_PATH): tf.Tensor3D {
+  if (tf.getBackend() !== 'wasm') return linear(x, w, path);
   return tf.tidy(() => {
     const ws = tf.unstack(w) as tf.Tensor2D[];
-    return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xg, g) => linear(xg, ws[g]!))) as tf.Tensor3D;
+    return tf.stack((tf.unstack(x) as tf.Tensor2D[]).map((xg, g) => linear(xg, ws[g]!, path))) as tf.Tensor3D;
   });
 }
 

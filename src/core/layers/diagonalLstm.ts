@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
-import { gradientPath, groupMatMul, linear, linearGroups } from './convGrad';
+import type { ComputePath } from './computePath';
+import { groupMatMul, linear, linearGroups } from './convGrad';
 import { forgetBiasInit, lstmBackwardScan, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
@@ -20,9 +21,11 @@ export class DiagonalDirection {
   readonly cond: MaskedConv | null;
   readonly h0: tf.Variable; // [h], state of column −1
   readonly c0: tf.Variable;
+  private readonly path: ComputePath;
 
   constructor(store: ParamStore, readonly spec: RecurrentLayerSpec) {
     const { name, hidden: h, groups } = spec;
+    this.path = store.path;
     this.is = new MaskedConv(store, {
       name: `${name}/is`,
       kh: 1,
@@ -52,8 +55,8 @@ export class DiagonalDirection {
     return tf.tidy(() => {
       const [b, rows, h] = hPrev.shape;
       const up = tf.pad(hPrev, [[0, 0], [1, 0], [0, 0]]).slice([0, 0, 0], [b, rows, h]); // row r gets row r−1's state
-      const ss = linear(tf.concat([hPrev, up], 2).reshape([b * rows, 2 * h]) as tf.Tensor2D, this.ss as tf.Tensor2D).reshape([b, rows, 4 * h]);
-      return lstmCell(tf.add(isCol, ss), cPrev) as { h: tf.Tensor3D; c: tf.Tensor3D };
+      const ss = linear(tf.concat([hPrev, up], 2).reshape([b * rows, 2 * h]) as tf.Tensor2D, this.ss as tf.Tensor2D, this.path).reshape([b, rows, 4 * h]);
+      return lstmCell(tf.add(isCol, ss), cPrev, this.path.fusedLstm) as { h: tf.Tensor3D; c: tf.Tensor3D };
     });
   }
 
@@ -81,8 +84,10 @@ export class DiagonalDirection {
 export class DiagonalBiLSTM {
   readonly forward: DiagonalDirection;
   readonly backward: DiagonalDirection;
+  private readonly path: ComputePath;
 
   constructor(store: ParamStore, readonly spec: RecurrentLayerSpec) {
+    this.path = store.path;
     this.forward = new DiagonalDirection(store, { ...spec, name: `${spec.name}/fw` });
     this.backward = new DiagonalDirection(store, { ...spec, name: `${spec.name}/bw` });
   }
@@ -100,7 +105,8 @@ export class DiagonalBiLSTM {
       const init = [this.forward.initialState(b, rows), this.backward.initialState(b, rows)];
       const h0 = tf.concat([init[0]!.h, init[1]!.h], 0) as tf.Tensor3D;
       const c0 = tf.concat([init[0]!.c, init[1]!.c], 0) as tf.Tensor3D;
-      const states = gradientPath.project && gradientPath.ownScans ? jointScan(cols, ss, h0, c0) : autodiffScan(cols, ss, h0, c0); // [L,2B,H,h]
+      const p = this.path;
+      const states = p.project && p.ownScans ? jointScan(cols, ss, h0, c0, p.fusedLstm) : autodiffScan(cols, ss, h0, c0, p); // [L,2B,H,h]
       const both = unskew(tf.transpose(states, [1, 2, 0, 3]) as tf.Tensor4D, w); // [L,2B,H,h] → [2B,H,W,h]
       const left = both.slice([0, 0, 0, 0], [b, rows, w, h]) as tf.Tensor4D;
       const right = tf.reverse(both.slice([b, 0, 0, 0], [b, rows, w, h]), 2) as tf.Tensor4D;
@@ -122,14 +128,14 @@ function stateInput(hs: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** The joint scan differentiated by tfjs: cols [L,2B,H,4h], ss [2,2h,4h], initial states [2B,H,h] → [L,2B,H,h]. */
-function autodiffScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D): tf.Tensor4D {
+function autodiffScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, path: ComputePath): tf.Tensor4D {
   const [, n, rows, g4] = cols.shape;
   let hs = h0;
   let cs = c0;
   const out: tf.Tensor3D[] = [];
   for (const col of tf.unstack(cols) as tf.Tensor3D[]) {
-    const gates = tf.add(col, linearGroups(stateInput(hs), ss).reshape([n, rows, g4]));
-    ({ h: hs, c: cs } = lstmCell(gates, cs) as { h: tf.Tensor3D; c: tf.Tensor3D });
+    const gates = tf.add(col, linearGroups(stateInput(hs), ss, path).reshape([n, rows, g4]));
+    ({ h: hs, c: cs } = lstmCell(gates, cs, path.fusedLstm) as { h: tf.Tensor3D; c: tf.Tensor3D });
     out.push(hs);
   }
   return tf.stack(out) as tf.Tensor4D;
@@ -141,7 +147,7 @@ function autodiffScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: t
  * the state-to-state kernels' gradient is one batched product over all columns at the end. Equal to
  * autodiffScan (tested).
  */
-function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D): tf.Tensor4D {
+function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, fused: boolean): tf.Tensor4D {
   const f = tf.customGrad(((colsT: tf.Tensor, ssT: tf.Tensor, h0T: tf.Tensor, c0T: tf.Tensor, save: tf.GradSaveFunc) => {
     const [len, n, rows, g4] = colsT.shape as [number, number, number, number];
     const h = g4 / 4;
@@ -155,7 +161,7 @@ function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.T
     for (const col of tf.unstack(colsT) as tf.Tensor3D[]) {
       const input = stateInput(hs);
       const g = tf.add(col, groupMatMul(input, k, false, false).reshape([n, rows, g4])) as tf.Tensor3D;
-      const next = lstmCell(g, cs);
+      const next = lstmCell(g, cs, fused);
       [hs, cs] = [next.h as tf.Tensor3D, next.c as tf.Tensor3D];
       inputs.push(input);
       gates.push(g);
@@ -176,7 +182,7 @@ function jointScan(cols: tf.Tensor4D, ss: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.T
           const dUp = dIn.slice([0, 1, h], [n, rows - 1, h]);
           return tf.add(dIn.slice([0, 0, 0], [n, rows, h]), tf.pad(dUp, [[0, 0], [0, 1], [0, 0]]));
         };
-        const { dGates, dh0, dc0 } = lstmBackwardScan(tf.unstack(dy as tf.Tensor), g, c, c0v!, toPrevH);
+        const { dGates, dh0, dc0 } = lstmBackwardScan(tf.unstack(dy as tf.Tensor), g, c, c0v!, toPrevH, fused);
         // dK = Σ over columns of inputᵀ · dGates, per direction: one product over all columns.
         const perDirection = (ts: tf.Tensor3D[], width: number) =>
           tf.transpose(tf.stack(ts).reshape([len, 2, (n / 2) * rows, width]), [1, 0, 2, 3]).reshape([2, len * (n / 2) * rows, width]) as tf.Tensor3D;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, convMask, gateGroups, type MaskType } from '../masks';
+import type { ComputePath } from './computePath';
 import { convSame } from './convGrad';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
@@ -39,8 +40,10 @@ export class StackConv {
   readonly mask: tf.Tensor4D | null;
   readonly r: number;
   private readonly liveTaps: boolean[];
+  private readonly path: ComputePath;
 
   constructor(store: ParamStore, readonly spec: StackConvSpec) {
+    this.path = store.path;
     const { name, kind, k, inGroups, outGroups } = spec;
     if (k % 2 !== 1) throw new Error(`StackConv needs an odd kernel, got ${k}`);
     const r = (this.r = (k - 1) / 2);
@@ -77,7 +80,7 @@ export class StackConv {
 
   /** [B,H,W,cin] → [B,H,W,cout] */
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => tf.add(convSame(x, this.kernel(), this.liveTaps), this.b));
+    return tf.tidy(() => tf.add(convSame(x, this.kernel(), this.liveTaps, this.path), this.b));
   }
 }
 

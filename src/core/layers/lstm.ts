@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedLstm, fusedLstmCell, hasFusedLstm, LSTM_CELL_GRAD, registerLstmKernels } from './lstmKernels';
+import { fusedLstmCell, hasFusedLstm, LSTM_CELL_GRAD, registerLstmKernels } from './lstmKernels';
 
 registerLstmKernels();
 
@@ -8,11 +8,11 @@ registerLstmKernels();
  *   [o, f, i, g] = σ(K_ss ⊛ h_{i−1} + K_is ⊛ x_i),  σ = sigmoid for o, f, i and tanh for g
  *   c_i = f ⊙ c_{i−1} + i ⊙ g,   h_i = o ⊙ tanh(c_i)
  * `gates` is the sum of both convolutions, [..., 4h] in the order o, f, i, g.
- * On WebGPU this is one fused kernel with its own gradient (lstmKernels.ts); elsewhere, and when
- * `fusedLstm.enabled` is off, the composite of tfjs ops below.
+ * On WebGPU this is one fused kernel with its own gradient (lstmKernels.ts); elsewhere, and when `fused`
+ * (a model's ComputePath.fusedLstm) is false, the composite of tfjs ops below.
  */
-export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor): { h: tf.Tensor; c: tf.Tensor } {
-  if (hasFusedLstm()) {
+export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor, fused = true): { h: tf.Tensor; c: tf.Tensor } {
+  if (hasFusedLstm(fused)) {
     const [h, c] = fusedLstmCell(gates, cPrev);
     return { h, c };
   }
@@ -30,8 +30,8 @@ export function lstmCell(gates: tf.Tensor, cPrev: tf.Tensor): { h: tf.Tensor; c:
  *   dc_total = dc + dh ⊙ σ(o) ⊙ (1 − tanh²c);  d o = dh ⊙ tanh c ⊙ σ'(o);  d f = dc_total ⊙ cPrev ⊙ σ'(f);
  *   d i = dc_total ⊙ tanh g ⊙ σ'(i);  d g = dc_total ⊙ σ(i) ⊙ (1 − tanh²g);  dcPrev = dc_total ⊙ σ(f)
  */
-export function lstmCellGrad(gates: tf.Tensor, cPrev: tf.Tensor, c: tf.Tensor, dh: tf.Tensor, dc: tf.Tensor): { dGates: tf.Tensor; dcPrev: tf.Tensor } {
-  if (hasFusedLstm()) {
+export function lstmCellGrad(gates: tf.Tensor, cPrev: tf.Tensor, c: tf.Tensor, dh: tf.Tensor, dc: tf.Tensor, fused = true): { dGates: tf.Tensor; dcPrev: tf.Tensor } {
+  if (hasFusedLstm(fused)) {
     const [dGates, dcPrev] = tf.engine().runKernel(LSTM_CELL_GRAD, { gates, cPrev, c, dh, dc }, {}) as unknown as [tf.Tensor, tf.Tensor];
     return { dGates, dcPrev };
   }
@@ -63,13 +63,14 @@ export function lstmBackwardScan(
   cs: tf.Tensor[],
   c0: tf.Tensor,
   toPrevH: (dGates: tf.Tensor) => tf.Tensor,
+  fused = true,
 ): { dGates: tf.Tensor[]; dh0: tf.Tensor; dc0: tf.Tensor } {
   const dGates: tf.Tensor[] = new Array(dys.length);
   let dhCarry: tf.Tensor | null = null; // gradient reaching step t's h from step t+1
   let dc: tf.Tensor = tf.zerosLike(c0);
   for (let t = dys.length - 1; t >= 0; t--) {
     const dh: tf.Tensor = dhCarry ? tf.add(dys[t]!, dhCarry) : dys[t]!;
-    const back = lstmCellGrad(gates[t]!, t > 0 ? cs[t - 1]! : c0, cs[t]!, dh, dc);
+    const back = lstmCellGrad(gates[t]!, t > 0 ? cs[t - 1]! : c0, cs[t]!, dh, dc, fused);
     dGates[t] = back.dGates;
     dc = back.dcPrev;
     dhCarry = toPrevH(back.dGates);
@@ -104,26 +105,18 @@ export async function checkLstmCell(rows = 10, hidden = 6, seed = 1): Promise<Ls
   const cPrev = tf.randomNormal([rows, hidden], 0, 2, 'float32', seed + 1);
   const ph = tf.randomNormal([rows, hidden], 0, 1, 'float32', seed + 2);
   const pc = tf.randomNormal([rows, hidden], 0, 1, 'float32', seed + 3);
-  const run = () =>
+  const run = (fused: boolean) =>
     tf.tidy(() => {
-      const { h, c } = lstmCell(gates, cPrev);
+      const { h, c } = lstmCell(gates, cPrev, fused);
       const loss = (g: tf.Tensor, cp: tf.Tensor) => {
-        const out = lstmCell(g, cp);
+        const out = lstmCell(g, cp, fused);
         return tf.add(tf.sum(tf.mul(out.h, ph)), tf.sum(tf.mul(out.c, pc)));
       };
       return [h, c, ...tf.grads(loss)([gates, cPrev])];
     });
   const fused = hasFusedLstm();
-  const a = run();
-  const enabled = fusedLstm.enabled;
-  fusedLstm.enabled = false;
-  const b = (() => {
-    try {
-      return run();
-    } finally {
-      fusedLstm.enabled = enabled;
-    }
-  })();
+  const a = run(true);
+  const b = run(false);
   const errs: number[] = [];
   for (let i = 0; i < 4; i++) {
     const [x, y] = await Promise.all([a[i]!.data(), b[i]!.data()]);

@@ -22,12 +22,9 @@ import * as tf from '@tensorflow/tfjs';
 export const LSTM_CELL = 'PixelRnnLstmCell';
 export const LSTM_CELL_GRAD = 'PixelRnnLstmCellGrad';
 
-/** Benchmarks and equivalence tests switch this off to compare against the composite of tfjs ops. */
-export const fusedLstm = { enabled: true };
-
-/** Whether the current backend runs the fused cell. */
-export function hasFusedLstm(): boolean {
-  return fusedLstm.enabled && tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
+/** Whether the current backend runs the fused cell (`enabled`: a model's ComputePath.fusedLstm). */
+export function hasFusedLstm(enabled = true): boolean {
+  return enabled && tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
 }
 
 /** Runs the fused cell: gates [..., 4h], cPrev [..., h] → [h, c]. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { convMask, type MaskType } from '../masks';
-import { convSame, gradientPath, linear, liveTapsOf } from './convGrad';
+import type { ComputePath } from './computePath';
+import { convSame, linear, liveTapsOf } from './convGrad';
 import type { ParamStore } from './params';
 
 export interface MaskedConvSpec {
@@ -27,8 +28,10 @@ export class MaskedConv {
   readonly cout: number;
   /** Taps of the kernel that the mask does not zero entirely (their gradient is the only one computed). */
   private readonly liveTaps: boolean[] | undefined;
+  private readonly path: ComputePath;
 
   constructor(store: ParamStore, readonly spec: MaskedConvSpec) {
+    this.path = store.path;
     const { name, kh, kw, inGroups, outGroups } = spec;
     const cin = inGroups.length;
     this.cout = outGroups.length;
@@ -49,14 +52,14 @@ export class MaskedConv {
     return tf.tidy(() => {
       const { kh, kw } = this.spec;
       let y: tf.Tensor4D;
-      if (kh === 1 && kw === 1 && gradientPath.project) {
+      if (kh === 1 && kw === 1 && this.path.project) {
         // A 1×1 convolution is a matrix product; tfjs's matMul and its gradients are much faster than
         // conv2d's filter gradient on every backend.
         const [b, h, w, cin] = x.shape;
         const k = this.kernel().reshape([cin, this.cout]) as tf.Tensor2D;
-        y = linear(x.reshape([b * h * w, cin]) as tf.Tensor2D, k).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
+        y = linear(x.reshape([b * h * w, cin]) as tf.Tensor2D, k, this.path).reshape([b, h, w, this.cout]); // [BHW,cin]·[cin,cout]
       } else {
-        y = convSame(x, this.kernel(), this.liveTaps); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
+        y = convSame(x, this.kernel(), this.liveTaps, this.path); // [B,H,W,cin] ⊛ [kh,kw,cin,cout] → [B,H,W,cout]
       }
       return this.b ? tf.add(y, this.b) : y;
     });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../random';
+import { DEFAULT_PATH, type ComputePath } from './computePath';
 
 /**
  * The trainable variables of one model, by name, plus the constant tensors (masks) it owns.
@@ -10,7 +11,11 @@ export class ParamStore {
   private readonly consts: tf.Tensor[] = [];
   private counter = 0;
 
-  constructor(private readonly seed: number) {}
+  /** `path`: how the layers built on this store compute (./computePath.ts); each layer reads it when built. */
+  constructor(
+    private readonly seed: number,
+    readonly path: Readonly<ComputePath> = DEFAULT_PATH,
+  ) {}
 
   /** A Glorot-uniform weight, drawn from the store's seed so the same config gives the same weights. */
   glorot(name: string, shape: number[], fanIn: number, fanOut: number): tf.Variable {

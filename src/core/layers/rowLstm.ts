@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelGroups, gateGroups } from '../masks';
-import { convSame, gradientPath, matMulT } from './convGrad';
+import type { ComputePath } from './computePath';
+import { convSame, matMulT } from './convGrad';
 import { forgetBiasInit, lstmBackwardScan, lstmCell } from './lstm';
 import { MaskedConv } from './maskedConv';
 import type { ParamStore } from './params';
@@ -26,9 +27,11 @@ export class RowLSTM {
   readonly cond: MaskedConv | null;
   readonly h0: tf.Variable; // [h]
   readonly c0: tf.Variable; // [h]
+  private readonly path: ComputePath;
 
   constructor(store: ParamStore, readonly spec: RecurrentLayerSpec) {
     const { name, hidden: h, groups } = spec;
+    this.path = store.path;
     this.is = new MaskedConv(store, {
       name: `${name}/is`,
       kh: 1,
@@ -57,8 +60,8 @@ export class RowLSTM {
   /** One row step: gates of row i from its input-to-state slice and the previous row's state. */
   step(isRow: tf.Tensor4D, hPrev: tf.Tensor4D, cPrev: tf.Tensor4D): { h: tf.Tensor4D; c: tf.Tensor4D } {
     return tf.tidy(() => {
-      const gates = tf.add(isRow, convSame(hPrev, this.ss as tf.Tensor4D)); // [B,1,W,h] ⊛ [1,3,h,4h] → [B,1,W,4h]
-      return lstmCell(gates, cPrev) as { h: tf.Tensor4D; c: tf.Tensor4D };
+      const gates = tf.add(isRow, convSame(hPrev, this.ss as tf.Tensor4D, undefined, this.path)); // [B,1,W,h] ⊛ [1,3,h,4h] → [B,1,W,4h]
+      return lstmCell(gates, cPrev, this.path.fusedLstm) as { h: tf.Tensor4D; c: tf.Tensor4D };
     });
   }
 
@@ -75,7 +78,7 @@ export class RowLSTM {
   apply(x: tf.Tensor4D, condMap?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const isMap = this.inputToState(x, condMap);
-      if (gradientPath.project && gradientPath.ownScans) return this.scan(isMap);
+      if (this.path.project && this.path.ownScans) return this.scan(isMap);
       const [b, , w] = x.shape;
       // Rows first, so each row is one contiguous slice (unstacking an inner axis costs several times more).
       const rows = tf.unstack(tf.transpose(isMap, [1, 0, 2, 3])).map((r) => r.expandDims(1) as tf.Tensor4D); // H × [B,1,W,4h]
@@ -95,10 +98,11 @@ export class RowLSTM {
    * filter-gradient products for the state-to-state kernel. Here the backward scan does per row only what
    * the recurrence needs (the cell's gradient and one convolution carrying it to the row above), and the
    * state-to-state kernel's gradient is computed once for all rows: three products over B·H·W positions.
-   * Equal to the autodiff scan (tested); `gradientPath.ownScans = false` selects that one.
+   * Equal to the autodiff scan (tested); a model with `path.ownScans` false uses that one.
    */
   private scan(isMap: tf.Tensor4D): tf.Tensor4D {
     const { h0, c0 } = this;
+    const fused = this.path.fusedLstm;
     const f = tf.customGrad(((isT: tf.Tensor, ssT: tf.Tensor, h0T: tf.Tensor, c0T: tf.Tensor, save: tf.GradSaveFunc) => {
       const is = isT as tf.Tensor4D;
       const ss = ssT as tf.Tensor4D;
@@ -114,7 +118,7 @@ export class RowLSTM {
       let cPrev = cInit;
       for (const row of isRows) {
         const g = tf.add(row, tf.conv2d(hPrev, ss, 1, 'same')) as tf.Tensor4D; // [B,1,W,h] ⊛ [1,3,h,4h]
-        const next = lstmCell(g, cPrev);
+        const next = lstmCell(g, cPrev, fused);
         [hPrev, cPrev] = [next.h as tf.Tensor4D, next.c as tf.Tensor4D];
         gates.push(g);
         hs.push(hPrev);
@@ -132,7 +136,7 @@ export class RowLSTM {
           const flipped = tf.transpose(tf.reverse(ssv!, 1), [0, 1, 3, 2]) as tf.Tensor4D; // [1,3,4h,h]
           const dyRows = tf.unstack(tf.transpose(dy as tf.Tensor4D, [1, 0, 2, 3])).map((r) => r.expandDims(1));
           // The gradient reaching h of row i−1 (row −1: h0) is the gates' gradient through the flipped kernel.
-          const { dGates, dh0, dc0 } = lstmBackwardScan(dyRows, g, cv, c0b!, (dg) => tf.conv2d(dg as tf.Tensor4D, flipped, 1, 'same'));
+          const { dGates, dh0, dc0 } = lstmBackwardScan(dyRows, g, cv, c0b!, (dg) => tf.conv2d(dg as tf.Tensor4D, flipped, 1, 'same'), fused);
           const dIs = tf.concat(dGates, 1) as tf.Tensor4D; // [B,H,W,4h]
           // dK[0, t] = Σ over all rows and positions of hPrev shifted by tap t, times the gate gradient.
           const [bb, , ww, hh] = h0b!.shape;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DiagonalBiLSTM } from '../layers/diagonalLstm';
 import { MaskedConv } from '../layers/maskedConv';
+import type { ComputePath } from '../layers/computePath';
 import { ParamStore } from '../layers/params';
 import { RowLSTM } from '../layers/rowLstm';
 import { channelGroups } from '../masks';
@@ -49,6 +50,12 @@ export interface ResidualLayer {
   skip: MaskedConv | null;
 }
 
+/** How a model is built besides its config (nothing here is saved with it). */
+export interface ModelOptions {
+  /** Which implementations compute its passes (benchmarks and equivalence tests compare them). */
+  path?: Readonly<ComputePath>;
+}
+
 /**
  * PixelCNN, Row LSTM PixelRNN or Diagonal BiLSTM PixelRNN (SPEC.md §3, Table 1), optionally conditioned on a
  * small image (the conditional half of a Multi-Scale PixelRNN), or the Gated PixelCNN (arch 'gated': its
@@ -68,11 +75,15 @@ export class PixelModel {
   readonly conditioning: ConditioningNet | null;
   readonly firstCond: MaskedConv | null;
 
-  constructor(readonly config: ModelConfig) {
+  /** `options.path`: how the layers compute (../layers/computePath.ts; default the fastest everywhere). */
+  constructor(
+    readonly config: ModelConfig,
+    options: ModelOptions = {},
+  ) {
     validateConfig(config);
     const { channels: C, hidden: h, layers, headWidth, firstKernel: k, arch } = config;
     const groups = C;
-    const store = (this.params = new ParamStore(config.seed));
+    const store = (this.params = new ParamStore(config.seed, options.path));
     const g2 = channelGroups(2 * h, groups);
     const condChannels = config.condition?.mapChannels;
 
@@ -155,6 +166,6 @@ export class PixelModel {
   }
 }
 
-export function createModel(config: ModelConfig): PixelModel {
-  return new PixelModel(config);
+export function createModel(config: ModelConfig, options: ModelOptions = {}): PixelModel {
+  return new PixelModel(config, options);
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { gradientPath } from '../layers/convGrad';
 import { meanNll } from '../likelihood';
 import type { Arch } from '../models/config';
 import { PixelModel } from '../models/pixelModel';
+import type { ModelConfig } from '../models/config';
 
 export interface GradientCheck {
   arch: Arch;
@@ -14,11 +14,12 @@ export interface GradientCheck {
 /**
  * The gradients the project trains with — its convolution gradients, the fused LSTM cell where the backend
  * has it, the recurrent scans' own backward passes — against tfjs's differentiation of the same model
- * (gradientPath off), on the current backend, for a small RGB model of each architecture. Used by the tests
+ * (a second model with the same config and weights, built with `path.project` off), on the current backend,
+ * for a small RGB model of each architecture. Used by the tests
  * and by the browser benchmark page, so that the paths are checked on a browser's WebGPU too.
  */
 export async function checkGradients(arch: Arch, seed = 1): Promise<GradientCheck> {
-  const model = new PixelModel({
+  const config: ModelConfig = {
     arch,
     height: 5,
     width: 4,
@@ -31,22 +32,18 @@ export async function checkGradients(arch: Arch, seed = 1): Promise<GradientChec
     residual: true,
     skip: true,
     seed,
-  });
+  };
+  const model = new PixelModel(config);
+  const reference = new PixelModel(config, { path: { project: false, ownScans: false, fusedLstm: false } }); // same seed: same weights
   const x = tf.tidy(() => tf.randomUniform([2, 5, 4, 3], 0, 256, 'int32', seed).toFloat() as tf.Tensor4D);
   const names = [...model.params.vars.keys()];
-  const vars = names.map((n) => model.params.get(n));
-  const run = (project: boolean) => {
-    const saved = gradientPath.project;
-    gradientPath.project = project;
-    try {
-      const { value, grads } = tf.variableGrads(() => meanNll(model.logits(x), x, model.config.output) as tf.Scalar, vars);
-      return [value, ...vars.map((v) => grads[v.name]!)];
-    } finally {
-      gradientPath.project = saved;
-    }
+  const run = (m: PixelModel) => {
+    const vars = names.map((n) => m.params.get(n));
+    const { value, grads } = tf.variableGrads(() => meanNll(m.logits(x), x, m.config.output) as tf.Scalar, vars);
+    return [value, ...vars.map((v) => grads[v.name]!)];
   };
-  const ours = run(true);
-  const theirs = run(false);
+  const ours = run(model);
+  const theirs = run(reference);
   let worst = 0;
   for (let i = 0; i < ours.length; i++) {
     const [a, b] = await Promise.all([ours[i]!.data(), theirs[i]!.data()]);
@@ -61,5 +58,6 @@ export async function checkGradients(arch: Arch, seed = 1): Promise<GradientChec
   tf.dispose([x, ...ours, ...theirs]);
   const params = model.params.count();
   model.dispose();
+  reference.dispose();
   return { arch, maxRelErr: worst, params };
 }
