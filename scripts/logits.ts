@@ -8,6 +8,8 @@
  * JOBS.json: [{ "model": DIR } | { "config": ModelConfig, "save": DIR }, plus optionally
  *              "images": X.u8, "small": S.u8, "count": B, "out": L.f32 ]
  * Images are raw uint8 [B,H,W,C] of the model's shape (the small images [B,s,s,C] for a conditional model).
+ * "subsampled": S.u8 (conditional models) writes TypeScript's small image of the images (`subsample`, the box
+ * mean) as uint8 [B,s,s,C], for the test that PyTorch's box_downsample is the same.
  * One process for all jobs: tfjs starts once.
  */
 import * as fs from 'node:fs/promises';
@@ -21,6 +23,7 @@ interface Job {
   small?: string;
   count?: number;
   out?: string;
+  subsampled?: string;
 }
 
 const jobsPath = process.argv[2];
@@ -31,6 +34,7 @@ await setupNodeBackend(process.env.TFJS_BACKEND ?? 'cpu');
 const tf = await import('@tensorflow/tfjs');
 const { PixelModel } = await import('../src/core/models/pixelModel');
 const { loadModel, saveModel } = await import('../src/core/io/artifacts');
+const { subsample } = await import('../src/core/models/multiScale');
 const { fileHandler } = await import('./lib/fileIO');
 
 for (const job of jobs) {
@@ -47,6 +51,11 @@ for (const job of jobs) {
     const y = model.logits(x, small);
     const data = (await y.data()) as Float32Array;
     await fs.writeFile(job.out, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (condition && job.subsampled) {
+      const s = subsample(x, H / condition.smallHeight);
+      await fs.writeFile(job.subsampled, Uint8Array.from(await s.data()));
+      s.dispose();
+    }
     tf.dispose([x, y, ...(small ? [small] : [])]);
   }
   model.dispose();

@@ -16,6 +16,7 @@ from conftest import REPO
 from helpers import CASES, conditional_config, tiny_config
 from pixelrnn.artifacts import load_model, save_model
 from pixelrnn.model import PixelModel
+from pixelrnn.multiscale import box_downsample, box_downsample_nhwc
 
 TOL = 1e-4  # of the logit scale (max |logit|)
 ALL = [tiny_config(a, c) for a, c in CASES] + [conditional_config("rowlstm", 3), conditional_config("pixelcnn", 1), conditional_config("diagonal", 3)]
@@ -29,7 +30,7 @@ def images(config, batch, seed):
     small = None
     if "condition" in config:
         f = config["height"] // config["condition"]["smallHeight"]
-        small = np.ascontiguousarray(x[:, ::f, ::f, :])
+        small = box_downsample_nhwc(x, f)  # the pair's small image: the box mean (issue 12)
     return x, small
 
 
@@ -57,6 +58,7 @@ def both_ways(tmp_path_factory):
         if small is not None:
             small.tofile(root / f"s{i}.u8")
             job["small"] = str(root / f"s{i}.u8")
+            job["subsampled"] = str(root / f"sub{i}.u8")
         jobs.append(job)
         # TypeScript → PyTorch: the TS model's own seeded weights, saved by TS
         jobs.append({**job, "model": None, "config": config, "save": str(root / f"ts{i}"), "out": str(root / f"ts{i}.f32")})
@@ -100,6 +102,21 @@ def test_weight_layout_is_the_typescript_one(both_ways):
         ts = json.loads((root / f"ts{i}" / "model.json").read_text())["weightsManifest"][0]["weights"]
         mine = [{"name": n, "shape": list(p.shape), "dtype": "float32"} for n, p in pt.named_weights()]
         assert mine == ts, IDS[i]
+
+
+def test_box_downsampling_is_the_typescript_one(both_ways):
+    """The small image of a multi-scale pair: TypeScript's `subsample` and PyTorch's box mean agree exactly."""
+    root, cases = both_ways
+    conditional = [(i, c) for i, c in enumerate(cases) if c[3] is not None]
+    assert len(conditional) >= 3
+    for i, (config, _, x, small) in conditional:
+        ts = np.fromfile(root / f"sub{i}.u8", dtype=np.uint8).reshape(small.shape)
+        assert np.array_equal(ts, small), IDS[i]
+        f = config["height"] // config["condition"]["smallHeight"]
+        t = box_downsample(torch.from_numpy(x).permute(0, 3, 1, 2).float(), f).permute(0, 2, 3, 1).numpy()
+        assert np.array_equal(t.astype(np.uint8), small), IDS[i]
+        if config["output"] != "binary":
+            assert not np.array_equal(small, x[:, ::f, ::f, :]), "the box mean, not every f-th pixel"
 
 
 def test_same_limits_as_typescript():

@@ -6,8 +6,9 @@ import type { ModelConfig } from './config';
 import { PixelModel } from './pixelModel';
 
 /**
- * Multi-Scale PixelRNN (SPEC.md §3): an unconditional model of the s × s image subsampled from the target,
- * and a conditional model of the n × n image given the small one. p(x) = p(small(x)) · p(x | small(x)).
+ * Multi-Scale PixelRNN (SPEC.md §3): an unconditional model of the s × s image subsampled from the target (its
+ * box-downsampling, `subsample` below), and a conditional model of the n × n image given the small one.
+ * p(x) = p(small(x)) · p(x | small(x)).
  */
 export class MultiScaleModel {
   readonly small: PixelModel;
@@ -52,10 +53,19 @@ export class MultiScaleModel {
   }
 }
 
-/** Every f-th pixel in both directions, starting at (0, 0): [B,n,n,C] → [B,n/f,n/f,C]. */
+/**
+ * The small image of the pair (issue 12): the f×f box-downsampling, each output sub-pixel the mean of the f×f
+ * sub-pixels under it rounded half up to an integer, ⌊(sum + f²/2) / f²⌋: [B,n,n,C] → [B,n/f,n/f,C], raw
+ * integer values in the input's dtype. The same as src/core/data/box.ts on bytes and train/pixelrnn/multiscale.py
+ * `box_downsample` in PyTorch (both tested equal). Binary images stay binary (a tie of two whites rounds to 1).
+ */
 export function subsample(x: tf.Tensor4D, factor: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
-    return tf.stridedSlice(x, [0, 0, 0, 0], [b, h, w, c], [1, factor, factor, 1]) as tf.Tensor4D;
+    if (h % factor !== 0 || w % factor !== 0) throw new Error(`subsample: ${h}×${w} is not a multiple of ${factor}`);
+    const area = factor * factor;
+    const blocks = tf.reshape(tf.cast(x, 'float32'), [b, h / factor, factor, w / factor, factor, c]); // [B,s,f,s,f,C]
+    const sums = tf.sum(blocks, [2, 4]); // [B,s,s,C], integers, exact in float32
+    return tf.cast(tf.floor(tf.div(tf.add(sums, area / 2), area)), x.dtype) as tf.Tensor4D;
   });
 }
