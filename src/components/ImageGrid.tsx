@@ -91,7 +91,8 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
       className={`pixels${onPick ? ' pickable' : ''}`}
       width={layout.pxWidth}
       height={layout.pxHeight}
-      style={{ width: layout.pxWidth * z, height: layout.pxHeight * z }}
+      // Width, and the height from the aspect ratio: on a narrow screen max-width: 100% (styles.css) scales it down whole.
+      style={{ width: layout.pxWidth * z, aspectRatio: `${layout.pxWidth} / ${layout.pxHeight}` }}
       onClick={onClick}
       onKeyDown={onPick ? onKeyDown : undefined}
       onFocus={onPick ? () => setCursor((c) => c ?? selected ?? { index: 0, row: 0, col: 0 }) : undefined}

@@ -68,7 +68,7 @@ export function MaskEditor({ config, source, mask }: { config: ModelConfig; sour
       className="pixels paint"
       width={W}
       height={H}
-      style={{ width: W * zoom, height: H * zoom }}
+      style={{ width: W * zoom, aspectRatio: `${W} / ${H}` }}
       onPointerDown={down}
       onPointerMove={move}
       onPointerUp={up}
