@@ -127,6 +127,13 @@ test('the surprise map has a colour per pixel from its bits, on a labelled scale
   expect(Math.abs(parts[0]! + parts[1]! + parts[2]! - total)).toBeLessThan(1e-9);
   expect(Math.abs(total - perPixel[5 * 8 + 2]!)).toBeLessThan(1e-9);
   await expect(page.getByTestId('surprise-bits-total')).toHaveText(`${formatBits(total)} bits`);
+
+  // The keyboard moves the picked pixel too.
+  await map.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(readout).toHaveAttribute('data-col', '3');
+  await expect(readout).toHaveAttribute('data-row', '5');
+  expect(Math.abs(Number(await readout.getAttribute('data-total')) - perPixel[5 * 8 + 3]!)).toBeLessThan(1e-9);
 });
 
 test('a binary model\'s file round-trips, and another model refuses it by name', async ({ page }) => {

@@ -37,6 +37,13 @@ export function CompressTab() {
     };
   }, [config]);
 
+  // Another model loaded: the picture on the page is coded again with it (its map and size are the new model's).
+  const stale = model.status === 'ready' && compress.encode.result !== null && compress.encode.result.modelId !== model.id && compress.encode.status !== 'running';
+  const fitsModel = !!config && compress.source?.length === config.height * config.width * config.channels;
+  useEffect(() => {
+    if (stale && fitsModel) void compressImage();
+  }, [stale, fitsModel]);
+
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
   const zoom = Math.max(4, Math.floor(192 / config.width));
   const fits = compress.source !== null && compress.source.length === config.height * config.width * config.channels;
@@ -76,6 +83,12 @@ export function CompressTab() {
             </span>
           </label>
         </div>
+        {compress.source && !fits && (
+          <p className="hint" data-testid="compress-refit">
+            The picture on the page ({compress.sourceName}) has another size than this model's {config.width}×{config.height}
+            {config.output === 'binary' ? ' black-and-white' : ''} pictures: pick it again.
+          </p>
+        )}
         {compress.message && (
           <p className="error" data-testid="compress-message">
             {compress.message}

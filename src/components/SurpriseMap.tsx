@@ -3,6 +3,7 @@ import { formatBits, heatColour, pixelBits, scaleMax, scaleTicks, surpriseRGBA }
 import { clientToCanvas } from '../canvas/pixels';
 import { bitsPerPixel } from '../core/codec/index';
 import type { ModelConfig } from '../core/models/config';
+import { moveCursor } from './pixelCursor';
 
 const CH = ['R', 'G', 'B'];
 
@@ -17,7 +18,8 @@ interface Props {
 
 /**
  * Bits per pixel over the picture: where the model was surprised (bright) and where it expected what came
- * (dark). Hover shows a pixel's bits, a click keeps it; the read-out splits them by colour.
+ * (dark). Hover shows a pixel's bits, a click keeps it (or the arrow keys, once focused); the read-out
+ * splits them by colour.
  */
 export function SurpriseMap({ modelBits, config, picked, onPick, zoom }: Props) {
   const { height: H, width: W, channels: C } = config;
@@ -45,13 +47,21 @@ export function SurpriseMap({ modelBits, config, picked, onPick, zoom }: Props) 
 
   return (
     <div className="surprise">
-      <div className="surprise-map" style={{ width: W * zoom, height: H * zoom }}>
+      <div className="surprise-map" style={{ width: W * zoom }}>
         <canvas
           ref={canvas}
           className="pixels pickable"
           width={W}
           height={H}
-          style={{ width: W * zoom, height: H * zoom }}
+          // Width, and the height from the aspect ratio: on a narrow screen max-width: 100% scales it down whole.
+          style={{ width: W * zoom, aspectRatio: `${W} / ${H}` }}
+          tabIndex={0}
+          onKeyDown={(e) => {
+            const next = moveCursor({ index: 0, ...(picked ?? { row: 0, col: 0 }) }, e.key, 1, { height: H, width: W }, { cols: 1 });
+            if (!next) return;
+            e.preventDefault();
+            onPick(next.row, next.col);
+          }}
           onMouseMove={(e) => setHover(at(e))}
           onMouseLeave={() => setHover(null)}
           onClick={(e) => {
@@ -63,7 +73,9 @@ export function SurpriseMap({ modelBits, config, picked, onPick, zoom }: Props) 
           role="img"
           aria-label="Surprise map: bits per pixel"
         />
-        {picked && <div className="surprise-pick" style={{ left: picked.col * zoom, top: picked.row * zoom, width: zoom, height: zoom }} />}
+        {picked && (
+          <div className="surprise-pick" style={{ left: `${(100 * picked.col) / W}%`, top: `${(100 * picked.row) / H}%`, width: `${100 / W}%`, height: `${100 / H}%` }} />
+        )}
       </div>
       <div className="surprise-scale" data-testid="surprise-scale">
         <div className="bar" style={{ background: gradient, width: W * zoom }} />
