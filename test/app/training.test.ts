@@ -173,7 +173,9 @@ describe('fine-tune adapter', () => {
     expect(done).toMatchObject({ steps: 12, stopped: false });
     expect(events[0]).toEqual({ type: 'resumed', step: 8, optimizerUpdates: 8 });
     expect(events.flatMap((e) => (e.type === 'step' ? [e.step] : []))).toEqual([9, 10, 11, 12]);
-    expect(card).toMatchObject({ baseModel: 'b', name: 'x', steps: 12 });
+    // The continued card is the fine-tune's own (src/core/io/card.ts): its name and steps; the base card's fields stay the base's.
+    expect(card).toMatchObject({ name: 'x', steps: 12 });
+    expect(card.baseModel).toBeUndefined();
     // The same run as one never stopped (micro-batch chunks may differ between runs: float rounding only).
     expect(loss).toHaveLength(12);
     for (let i = 0; i < 12; i++) expect(loss[i]).toBeCloseTo(lossWhole[i]!, 3);
