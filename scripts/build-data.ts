@@ -306,7 +306,7 @@ function buildEmoji64(outDir: string, emoji: EmojiImages): Manifest {
       `The 2×2 box mean rounded half up (src/core/data/box.ts, the Multi-Scale PixelRNN's small image) of an Emoji-64 image equals the Emoji-32 image in ${a.equal} of ${a.total} sub-pixels (${((100 * a.equal) / a.total).toFixed(3)}%; ${a.exactImages} of ${a.images} images exactly; largest difference ${a.maxDiff}): Emoji-32 rounds once after averaging, Emoji-64 rounds each pixel first. ` +
         (a.equal === a.total
           ? 'An Emoji-32 model is therefore the unconditional half of a multi-scale pair.'
-          : 'So the small half of a multi-scale pair is trained on box(Emoji-64), not on Emoji-32 (train/train.py --data emoji64 --small).'),
+          : 'So the small half of a multi-scale pair is trained on box(Emoji-64), not on Emoji-32 (train/train.py --data emoji64 with a 32×32 unconditional config).'),
     ],
   };
   writeDataset(join(outDir, 'emoji64'), files, manifest);

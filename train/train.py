@@ -34,6 +34,7 @@ from pixelrnn.artifacts import read_artifacts, load_weights, save_model  # noqa:
 from pixelrnn.config import dims, preset, validate_config  # noqa: E402
 from pixelrnn.data import Dataset, dynamic_binarize  # noqa: E402
 from pixelrnn.model import PixelModel  # noqa: E402
+from pixelrnn.multiscale import SmallView, pair_nll  # noqa: E402
 
 LN2 = math.log(2)
 
@@ -48,7 +49,10 @@ def parse_args(argv=None):
     m.add_argument("--hidden", type=int)
     m.add_argument("--head", type=int, help="head width")
     t = p.add_argument_group("training")
-    t.add_argument("--data", choices=["mnist", "emoji32"], help="dataset (default: from the image shape)")
+    t.add_argument("--data", choices=["mnist", "emoji32", "emoji64"],
+                   help="dataset (default: from the image shape). A conditional (multi-scale) model trains on (box(x), x) "
+                        "pairs of it; an unconditional model smaller than its images by a power of two trains on their box "
+                        "means (the small half of a pair, e.g. a 32×32 model on --data emoji64)")
     t.add_argument("--steps", type=int, default=2000, help="total steps to train to")
     t.add_argument("--batch", type=int, default=16, help="global batch size (the paper's 16)")
     t.add_argument("--optimizer", choices=["adam", "rmsprop"], default="adam")
@@ -131,12 +135,19 @@ def build_config(args, ck: dict | None) -> tuple[dict, dict | None]:
     return config, init_weights
 
 
-def dataset_for(config: dict, name: str | None) -> Dataset:
-    name = name or ("mnist" if config["output"] == "binary" else "emoji32")
+def dataset_for(config: dict, name: str | None):
+    """The training data of a config: its images, or (an unconditional model smaller than the images by a power of
+    two) their box means. A conditional model is given box(x) of each image x by pair_nll, not by the data."""
+    h0, w0 = config["height"], config["width"]
+    name = name or ("mnist" if config["output"] == "binary" else "emoji64" if h0 == 64 else "emoji32")
     ds = Dataset(name)
     h, w, c = ds.shape
-    if (config["height"], config["width"], config["channels"]) != (h, w, c) or (config["output"] == "binary") != (ds.kind == "binary"):
-        raise SystemExit(f"train: the model is {config['height']}×{config['width']}×{config['channels']} {config['output']}; "
+    f = h // h0 if h0 and h % h0 == 0 else 0
+    if not config.get("condition") and f > 1 and f & (f - 1) == 0 and w == w0 * f and ds.kind == "rgb":
+        ds = SmallView(ds, f)
+        h, w, c = ds.shape
+    if (h0, w0, config["channels"]) != (h, w, c) or (config["output"] == "binary") != (ds.kind == "binary"):
+        raise SystemExit(f"train: the model is {h0}×{w0}×{config['channels']} {config['output']}; "
                          f"{name} has {h}×{w}×{c} {ds.kind} images")
     return ds
 
@@ -148,7 +159,7 @@ def evaluate(model: PixelModel, images: np.ndarray, device, batch: int = 50) -> 
     total = 0.0
     for i in range(0, len(images), batch):
         x = torch.from_numpy(np.array(images[i : i + batch])).to(device).permute(0, 3, 1, 2).float()
-        total += model.nll_per_image(x).double().sum().item()
+        total += pair_nll(model, x).double().sum().item()  # −log p(x), or −log p(x | box(x)) for a conditional model
     model.train()
     return total / len(images)
 
@@ -174,7 +185,7 @@ def main(argv=None) -> dict:
                                      "initializedFrom": getattr(args, "init_card", None)}
     setup["commands"] = setup["commands"] + [" ".join(["train/train.py", *(argv if argv is not None else sys.argv[1:])])]
     ds = dataset_for(config, setup["data"])
-    setup["data"] = ds.name
+    setup["data"] = getattr(ds, "ds", ds).name  # a box-mean view resumes from its dataset
     global_batch = setup["batch"]
     if global_batch % run.world:
         raise SystemExit(f"train: the global batch {global_batch} must be a multiple of the {run.world} processes")
@@ -231,9 +242,11 @@ def main(argv=None) -> dict:
     def card(valid_nats: float | None, cpu: float) -> dict:
         return {
             "name": args.preset or config["arch"],
-            "architecture": {**config, "description": {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN", "gated": "Gated PixelCNN"}[config["arch"]]},
+            "architecture": {**config, "description": describe_arch(config)},
             "parameters": sum(p.numel() for p in params),
-            "dataset": {"name": ds.name, "trainSplit": "train", "validSplit": "val", "validImages": len(valid)},
+            "dataset": {"name": ds.name, "trainSplit": "train", "validSplit": "val", "validImages": len(valid),
+                        **({"smallImages": "2×2 box mean, rounded half up, of each image (the pair's small image)"} if config.get("condition") else {}),
+                        **({"images": f"box means ({ds.factor}×{ds.factor}, rounded half up) of {ds.ds.name}"} if isinstance(ds, SmallView) else {})},
             "steps": step,
             "skippedSteps": skipped,
             "optimizer": {"kind": args.optimizer},
@@ -331,6 +344,14 @@ def main(argv=None) -> dict:
     return report
 
 
+def describe_arch(config: dict) -> str:
+    base = {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN", "gated": "Gated PixelCNN"}[config["arch"]]
+    cond = config.get("condition")
+    if not cond:
+        return base
+    return f"Multi-Scale PixelRNN, conditional half: {base} given the {cond['smallHeight']}×{cond['smallWidth']} box-downsampled image"
+
+
 class NllOf(torch.nn.Module):
     """The model's per-image NLL as a module's forward, so that DistributedDataParallel can wrap it."""
 
@@ -339,7 +360,7 @@ class NllOf(torch.nn.Module):
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.nll_per_image(x)
+        return pair_nll(self.model, x)  # a conditional model is given box(x)
 
 
 if __name__ == "__main__":

@@ -28,3 +28,51 @@ def box_downsample_nhwc(images: np.ndarray, factor: int = 2) -> np.ndarray:
     area = factor * factor
     sums = images.astype(np.int32).reshape(n, h // factor, factor, w // factor, factor, c).sum((2, 4))  # [N,s,s,C]
     return ((sums + area // 2) // area).astype(np.uint8)
+
+
+def small_images(model, x: torch.Tensor) -> torch.Tensor | None:
+    """What a model is conditioned on for the large images x [B,C,H,W]: their box mean for the conditional half
+    of a pair (the small image is a function of the large one), None for an unconditional model."""
+    cond = model.config.get("condition")
+    if not cond:
+        return None
+    return box_downsample(x, model.config["height"] // cond["smallHeight"])
+
+
+def pair_nll(model, x: torch.Tensor) -> torch.Tensor:
+    """Per-image NLL in nats [B] of x [B,C,H,W]: −log p(x) for an unconditional model, −log p(x | box(x)) for a
+    conditional one."""
+    return model.nll_per_image(x, small_images(model, x))
+
+
+class SmallView:
+    """A dataset seen through the box mean: the small images of its large ones (e.g. box(Emoji-64), 32×32), for
+    training the unconditional half of a pair on exactly what the conditional half is given. Same splits, same
+    order; the interface train.py uses of pixelrnn.data.Dataset."""
+
+    def __init__(self, ds, factor: int):
+        h, w, c = ds.shape
+        if ds.kind != "rgb" and factor > 1:
+            # binary data is binarised per batch from grey levels: box of grey, then binarise, is another image
+            raise ValueError(f"{ds.name}: box-downsampled views are for RGB datasets")
+        self.ds, self.factor = ds, factor
+        self.name = f"{ds.name}/box{factor}"
+        self.kind = ds.kind
+        self.shape = (h // factor, w // factor, c)
+        self.manifest = ds.manifest
+        self._cache: dict[str, np.ndarray] = {}
+
+    def count(self, split: str) -> int:
+        return self.ds.count(split)
+
+    def images(self, split: str) -> np.ndarray:
+        if split not in self._cache:
+            self._cache[split] = box_downsample_nhwc(self.ds.images(split), self.factor)
+        return self._cache[split]
+
+    def fixed_binary(self, split: str):
+        return None
+
+    def eval_images(self, split: str, limit: int | None = None) -> np.ndarray:
+        x = self.images(split)
+        return x[:limit] if limit else x
