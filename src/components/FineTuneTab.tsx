@@ -14,6 +14,9 @@ import {
   pauseTraining,
   refreshSavedRun,
   restoreShipped,
+  scratchBlocker,
+  scratchOptions,
+  startFromScratch,
   setFinetune,
   startTraining,
   stopTraining,
@@ -21,6 +24,9 @@ import {
   useFinetuned,
 } from '../store/actions/finetune';
 import { useApp } from '../store/store';
+import { flopsPerImage } from '../core/train/scratch';
+import type { ModelConfig } from '../core/index';
+import type { ScratchOption } from '../worker/protocol';
 import { Chart } from './Chart';
 import { ImageGrid } from './ImageGrid';
 
@@ -214,6 +220,10 @@ export function FineTuneTab() {
         )}
       </section>
 
+      {entry && (entry.dataset === 'mnist' || entry.dataset === 'emoji32') && entry.arch !== 'gated' && (
+        <ScratchPanel dataset={entry.dataset} arch={entry.arch} busy={busy} modelConfig={config} />
+      )}
+
       <section className="panel">
         <h3>This model</h3>
         <div className="buttons">
@@ -253,4 +263,94 @@ function formatSeconds(s: number): string {
   if (!Number.isFinite(s) || s <= 0) return '—';
   if (s < 90) return `${Math.round(s)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** Sizes of built-in images offered for training from scratch (the start of the training split). */
+const BUILTIN_COUNTS = [64, 256, 1024];
+
+/**
+ * "Train from scratch": a new model of the selected dataset and architecture, at a size with its parameter
+ * count and an estimated speed, on built-in images or the uploads. It uses the Save-as name, steps, batch
+ * and learning rate above, and shows the same live curves and samples.
+ */
+function ScratchPanel({ dataset, arch, busy, modelConfig }: { dataset: 'mnist' | 'emoji32'; arch: ModelConfig['arch']; busy: boolean; modelConfig: ModelConfig }) {
+  const [options, setOptions] = useState<ScratchOption[] | null>(null);
+  const [size, setSize] = useState<ScratchOption['size']>('tiny');
+  const [data, setData] = useState<'builtin' | 'uploads'>('builtin');
+  const [count, setCount] = useState(BUILTIN_COUNTS[1]!);
+  const ft = useApp((s) => s.finetune);
+  const trainerBackend = useApp((s) => s.trainerBackend);
+  const why = useApp((s) => scratchBlocker(s, data));
+  useEffect(() => {
+    let live = true;
+    setOptions(null);
+    scratchOptions(dataset, arch).then(
+      (o) => live && setOptions(o),
+      () => live && setOptions([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [dataset, arch]);
+  // A measured rate to scale: the last run's images/s on its model, else the training calibration of this model.
+  const measuredRate = trainerBackend?.measurements.find((m) => m.name === trainerBackend.name)?.rate ?? null;
+  const measured = ft.imagesPerSecond > 0 && ft.samples ? { config: ft.samples.config, imagesPerSec: ft.imagesPerSecond } : measuredRate ? { config: modelConfig, imagesPerSec: measuredRate } : null;
+  const estimate = (o: ScratchOption) => (measured ? (measured.imagesPerSec * flopsPerImage(measured.config)) / o.flopsPerImage : null);
+  const option = options?.find((o) => o.size === size) ?? null;
+  const uploads = ft.uploads.filter((u) => u.ok && u.selected).length;
+  return (
+    <section className="panel" data-testid="scratch">
+      <h3>Train from scratch</h3>
+      <p className="explain">
+        A new model of this architecture with random weights, trained here on {dataset === 'mnist' ? 'binarised MNIST digits' : 'Emoji-32 images'} or on your uploads. It is saved
+        under the name above, with the steps, batch and learning rate above.
+      </p>
+      {options === null ? (
+        <p className="hint">Counting parameters…</p>
+      ) : (
+        <div className="row" role="radiogroup" aria-label="Model size">
+          {options.map((o) => {
+            const est = estimate(o);
+            return (
+              <label key={o.size} className="field choice" data-testid={`scratch-size-${o.size}`} data-params={o.params}>
+                <span>
+                  <input type="radio" name="scratch-size" checked={size === o.size} onChange={() => setSize(o.size)} disabled={busy} /> <strong>{o.size}</strong>
+                </span>
+                <span className="hint">
+                  {o.params.toLocaleString('en-US')} parameters · {o.config.layers} layers of {o.config.hidden} · {est ? `≈ ${est < 10 ? est.toFixed(1) : Math.round(est)} images/s here` : `${(o.flopsPerImage / 1e6).toFixed(0)} MFLOP per image`}
+                </span>
+              </label>
+            );
+          })}
+        </div>
+      )}
+      <div className="row" role="radiogroup" aria-label="Images to train on">
+        <label className="field choice">
+          <span>
+            <input type="radio" name="scratch-data" checked={data === 'builtin'} onChange={() => setData('builtin')} disabled={busy} data-testid="scratch-builtin" /> the first{' '}
+            <select value={count} onChange={(e) => setCount(Number(e.target.value))} disabled={busy} data-testid="scratch-count">
+              {BUILTIN_COUNTS.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>{' '}
+            images of the {dataset === 'mnist' ? 'MNIST' : 'Emoji-32'} training split
+          </span>
+        </label>
+        <label className="field choice">
+          <span>
+            <input type="radio" name="scratch-data" checked={data === 'uploads'} onChange={() => setData('uploads')} disabled={busy} data-testid="scratch-uploads" /> your {uploads} uploaded
+            images
+          </span>
+        </label>
+      </div>
+      <div className="buttons">
+        <button className="primary" disabled={busy || !option || !!why} title={why ?? ''} onClick={() => option && void startFromScratch({ option, data, count })} data-testid="scratch-train">
+          Train a {size} model from scratch
+        </button>
+      </div>
+      {why && !busy && <p className="hint">{why}</p>}
+    </section>
+  );
 }

@@ -135,6 +135,20 @@ export interface TrainArgs {
   sampleEvery: number;
   seed: number;
   backend: BackendRequest;
+  /**
+   * Train on the first `count` images of a built-in dataset's training split instead of `images` (the
+   * manifest.json of the dataset is at `url`): grey 0..255 for binary models, binarised afresh every batch.
+   */
+  builtIn?: { url: string; count: number };
+}
+
+/** A model size to train from scratch, with what it costs. */
+export interface ScratchOption {
+  size: 'tiny' | 'small' | 'medium';
+  config: ModelConfig;
+  params: number;
+  /** Training FLOPs per image (forward and backward). */
+  flopsPerImage: number;
 }
 
 /** Continues a fine-tune saved in this browser (its checkpoint under `trainStateKey(saveKey)`). */
@@ -191,6 +205,8 @@ export type TrainerApi = {
   continueTraining: Method<ContinueArgs, TrainDone, TrainEvent>;
   /** The saved fine-tune of a model key that `continueTraining` can continue, or null. */
   savedRun: Method<{ key: string }, SavedRun | null>;
+  /** The sizes a model of this dataset and architecture can be trained from scratch at, with their parameter counts. */
+  scratchOptions: Method<{ dataset: 'mnist' | 'emoji32'; arch: ModelConfig['arch'] }, ScratchOption[]>;
   /** Pauses or resumes the running training (the call of `train` stays open while paused). */
   control: Method<{ action: 'pause' | 'resume' }, void>;
   debug: Method<{ what: 'crash' | 'loseDevice' }, void>;

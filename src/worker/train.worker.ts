@@ -4,11 +4,13 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { currentDevice } from '../gpu/backend';
-import { activate, chooseFor, environment } from './backends';
+import { activate, chooseFor, environment, startDefault } from './backends';
 import * as models from './models';
 import type { TrainerApi } from './protocol';
 import { serve } from './rpc';
-import { continueFineTune, fineTune, PauseSwitch, savedRunOf } from './training';
+import { continueFineTune, fetchTrainingSubset, fineTune, PauseSwitch, savedRunOf } from './training';
+import { createModel } from '../core/index';
+import { flopsPerImage, SCRATCH_SIZES, scratchConfig } from '../core/train/index';
 
 /** The pause switch of the running fine-tune (one at a time). */
 let pause: PauseSwitch | null = null;
@@ -24,6 +26,11 @@ const notify = serve<TrainerApi>({
   init: () => environment(),
 
   async train(args, ctx) {
+    if (args.builtIn) {
+      ctx.emit({ type: 'status', message: `Fetching ${args.builtIn.count} training images…` });
+      const subset = await fetchTrainingSubset(args.builtIn.url, args.builtIn.count);
+      args = { ...args, images: subset.images, count: subset.count };
+    }
     ctx.emit({ type: 'status', message: 'Loading the model to fine-tune…' });
     const artifacts = await models.readArtifacts(args.source);
     const config = await models.configOf(args.source, artifacts);
@@ -72,6 +79,17 @@ const notify = serve<TrainerApi>({
     } finally {
       if (pause === own) pause = null;
     }
+  },
+
+  async scratchOptions({ dataset, arch }) {
+    if (!pause) await startDefault(null); // building a model needs a backend (a running fine-tune has one already)
+    return SCRATCH_SIZES.map((size) => {
+      const config = scratchConfig(dataset, arch, size);
+      const model = createModel(config);
+      const params = model.params.count();
+      model.dispose();
+      return { size, config, params, flopsPerImage: flopsPerImage(config) };
+    });
   },
 
   async savedRun({ key }) {

@@ -70,4 +70,6 @@ export { evaluateNll, imagesToTensor } from './evaluate';
 export type { EvalResult, EvalOptions } from './evaluate';
 export { installFastCpuConvKernels, useFastCpuKernels } from './cpuKernels';
 export { makeCheckpoint, trainerStateOf } from './checkpoint';
+export { estimateImagesPerSec, flopsPerImage, SCRATCH_SIZES, scratchConfig } from './scratch';
+export type { ScratchDataset, ScratchSize } from './scratch';
 export { yieldToEventLoop } from './evaluate';

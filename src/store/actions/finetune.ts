@@ -10,7 +10,7 @@ import { getState, patch, setState } from '../store';
 import { samplerClient, trainerClient } from '../workers';
 import { ensureTrainer, loadRegistry, selectModel, trainingBackendChosen, trainingBackendRequest } from './app';
 import type { ModelConfig } from '../../core/index';
-import type { TrainEvent } from '../../worker/protocol';
+import type { ScratchOption, TrainEvent } from '../../worker/protocol';
 import { reduceTrainEvent } from './finetuneReducer';
 import { inputShape } from './inpaint';
 import { confirmSaveName } from './naming';
@@ -187,6 +187,90 @@ export async function continueTraining(): Promise<void> {
   } finally {
     if (training === controller) training = null;
   }
+}
+
+/** What "Train from scratch" trains: a size of the selected architecture, on built-in images or the uploads. */
+export interface ScratchChoice {
+  option: ScratchOption;
+  data: 'builtin' | 'uploads';
+  /** Built-in images to take from the start of the dataset's training split. */
+  count: number;
+}
+
+/** Why a from-scratch run cannot start now, or null. */
+export function scratchBlocker(s: AppState, data: ScratchChoice['data']): string | null {
+  const entry = s.registry.models.find((m) => m.id === s.modelId);
+  if (!entry || (entry.dataset !== 'mnist' && entry.dataset !== 'emoji32')) return 'Choose an MNIST or Emoji-32 model first: the new one is trained for the same images.';
+  if (data === 'uploads' && s.finetune.uploads.filter((u) => u.ok && u.selected).length < MIN_IMAGES) return `Add at least ${MIN_IMAGES} usable images to train on your own.`;
+  if (!/^[\w.-]{1,40}$/.test(s.finetune.name)) return 'Name the new model with letters, digits, "-", "_" or "." (up to 40).';
+  return null;
+}
+
+/**
+ * Trains a new model from random weights (a size of the selected dataset and architecture) in the training
+ * worker, on the first images of the built-in dataset's training split or on the uploads, with the same live
+ * curves and samples as a fine-tune, saved under the Save-as name.
+ */
+export async function startFromScratch(choice: ScratchChoice): Promise<void> {
+  const why = scratchBlocker(getState(), choice.data);
+  if (why) {
+    patch('finetune', { message: why });
+    return;
+  }
+  if (!(await confirmSaveName())) return; // a saved model of that name is replaced only if confirmed
+  const s = getState();
+  const entry = s.registry.models.find((m) => m.id === s.modelId)!;
+  const { config, size } = choice.option;
+  const per = config.height * config.width * config.channels;
+  const picked = choice.data === 'uploads' ? s.finetune.uploads.filter((u) => u.ok && u.selected) : [];
+  const images = new Uint8Array(picked.length * per);
+  picked.forEach((u, i) => images.set(u.pixels!, i * per));
+  const count = choice.data === 'uploads' ? picked.length : choice.count;
+  const controller = new AbortController();
+  training = controller;
+  patch('finetune', { status: 'running', step: 0, startStep: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
+  try {
+    await ensureTrainer();
+    const done = await trainerClient().call(
+      'train',
+      {
+        source: { kind: 'config', config },
+        saveKey: localKey(entry.dataset, entry.arch, s.finetune.name),
+        card: {
+          name: s.finetune.name,
+          dataset: { name: entry.dataset },
+          fineTune: { baseModel: `scratch:${size}`, baseTitle: `${size} model from scratch`, images: count, finetunedAt: new Date().toISOString() },
+        },
+        images,
+        count,
+        steps: s.finetune.steps,
+        batchSize: s.finetune.batchSize,
+        learningRate: s.finetune.learningRate,
+        sampleEvery: Math.min(25, s.finetune.steps),
+        seed: 1,
+        backend: trainingBackendRequest(),
+        ...(choice.data === 'builtin' ? { builtIn: { url: new URL(`data/${entry.dataset}/manifest.json`, document.baseURI).href, count } } : {}),
+      },
+      { signal: controller.signal, transfer: [images.buffer], onEvent: (e) => onTrainEvent(e, config) },
+    );
+    const saved = `saved in this browser as "${s.finetune.name}"`;
+    patch('finetune', {
+      status: done.stopped ? 'stopped' : 'done',
+      message: `${done.stopped ? 'Stopped' : 'Trained'} a ${size} model from scratch for ${done.steps} steps; ${saved}.`,
+    });
+    await loadRegistry();
+  } catch (e) {
+    patch('finetune', { status: 'error', error: (e as Error).message });
+  } finally {
+    if (training === controller) training = null;
+  }
+}
+
+/** The sizes the selected architecture can be trained from scratch at (parameter counts from the worker). */
+export async function scratchOptions(dataset: string, arch: ModelConfig['arch']): Promise<ScratchOption[]> {
+  if (dataset !== 'mnist' && dataset !== 'emoji32') return [];
+  await ensureTrainer();
+  return trainerClient().call('scratchOptions', { dataset, arch });
 }
 
 export async function pauseTraining(pause: boolean): Promise<void> {
