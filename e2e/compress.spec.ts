@@ -94,6 +94,7 @@ test('compress a test image: size beside its NLL, PNG and WebP; download; decode
   await decode(page, 'wasm.prnn', other);
   await expect(page.getByTestId('decode-refusal')).toHaveAttribute('data-kind', 'backend');
   await expect(page.getByTestId('decode-refusal')).toContainText('Switch to wasm');
+  await expect(page.getByTestId('decode-switch-backend')).toHaveAttribute('href', /backend=wasm/);
 });
 
 test('the surprise map has a colour per pixel from its bits, on a labelled scale; a click reads out R + G + B = the pixel\'s bits', async ({ page }) => {
@@ -152,6 +153,11 @@ test('a binary model\'s file round-trips, and another model refuses it by name',
   await decode(page, 'digit.prnn', Uint8Array.from(enc.file));
   await expect(page.getByTestId('decode-refusal')).toHaveAttribute('data-kind', 'model');
   await expect(page.getByTestId('decode-refusal')).toContainText(`Load "${MNIST}"`);
+  // One click loads the model the file names and decodes it.
+  await page.getByTestId('decode-load-model').click();
+  await waitModel(page, MNIST);
+  await expect(page.getByTestId('decode-verdict')).toContainText('Matches');
+  expect(await page.evaluate(() => Array.from(window.__pixelrnn!.state().compress.decode.image!))).toEqual(enc.source);
 });
 
 test('on WebGPU an upload is cropped, compressed and decoded back exactly; a decode can be cancelled', async ({ page }) => {

@@ -4,6 +4,7 @@ import {
   cancelDecode,
   compressImage,
   downloadPrnn,
+  loadFileModelAndDecode,
   pickCompressImage,
   pickSurprisePixel,
   restoreFile,
@@ -206,6 +207,8 @@ function EncodePanel({ compress, config, zoom, modelReady, modelId }: { compress
 
 function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number }) {
   const { decode } = compress;
+  // A file of another model this page has: offer to load that model (not for other weights under the same id).
+  const known = useApp((s) => s.model.id !== decode.fileModel && s.registry.models.some((m) => m.id === decode.fileModel));
   const [over, setOver] = useState(false);
   const take = (file: File | undefined) => file && void restoreFile(file, file.name || 'unnamed file');
   return (
@@ -260,6 +263,16 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
             <p className="error refusal" data-testid="decode-refusal" data-kind={decode.refusal.kind}>
               Refused: {decode.refusal.message}
             </p>
+          )}
+          {decode.status === 'refused' && decode.refusal?.kind === 'model' && decode.fileModel && known && (
+            <button onClick={() => void loadFileModelAndDecode()} data-testid="decode-load-model">
+              Load {decode.fileModel} and decode
+            </button>
+          )}
+          {decode.status === 'refused' && decode.refusal?.kind === 'backend' && decode.fileBackend && decode.fileModel && (
+            <a href={`?${new URLSearchParams({ model: decode.fileModel, tab: 'compress', autostart: '0', backend: decode.fileBackend })}`} data-testid="decode-switch-backend">
+              Reopen on {decode.fileBackend}, then drop the file again
+            </a>
           )}
           {decode.status === 'error' && (
             <p className="error" data-testid="decode-error">

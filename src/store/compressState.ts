@@ -39,6 +39,9 @@ export interface CompressState {
     status: 'idle' | 'running' | 'done' | 'cancelled' | 'refused' | 'error';
     fileName: string | null;
     fileBytes: number;
+    /** What the file's header says made it (null until read, or for a file that is no .prnn). */
+    fileModel: string | null;
+    fileBackend: BackendFamily | null;
     progress: CodecProgressState;
     /** The decoded picture [H,W,C] (its pixel checksum held) and its shape. */
     image: Uint8Array | null;
@@ -60,5 +63,5 @@ export const initialCompress: CompressState = {
   encode: { status: 'idle', progress: { done: 0, total: 0 }, result: null, error: null },
   baselines: null,
   picked: null,
-  decode: { status: 'idle', fileName: null, fileBytes: 0, progress: { done: 0, total: 0 }, image: null, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, error: null },
+  decode: { status: 'idle', fileName: null, fileBytes: 0, fileModel: null, fileBackend: null, progress: { done: 0, total: 0 }, image: null, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, error: null },
 };

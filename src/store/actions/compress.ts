@@ -11,6 +11,7 @@ import { CallAbortedError } from '../../worker/rpc';
 import { initialCompress, type CompressState } from '../compressState';
 import { getState, setState } from '../store';
 import { samplerClient } from '../workers';
+import { selectModel } from './app';
 import { inputShape } from './inpaint';
 import { stopSampling } from './sample';
 
@@ -18,6 +19,8 @@ export { testImages } from './inpaint';
 
 let encoding: AbortController | null = null;
 let decoding: AbortController | null = null;
+/** The last file dropped, to decode again once the model it names is loaded. */
+let lastFile: { file: Blob; name: string } | null = null;
 
 function patchCompress(f: (c: CompressState) => Partial<CompressState>): void {
   setState((s) => ({ compress: { ...s.compress, ...f(s.compress) } }));
@@ -114,6 +117,7 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
   cancelDecode();
   const controller = new AbortController();
   decoding = controller;
+  lastFile = { file, name };
   patchDecode({ ...initialCompress.decode, status: 'running', fileName: name, fileBytes: file.size });
   const bytes = new Uint8Array(await file.arrayBuffer());
   const { model } = getState();
@@ -125,6 +129,7 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
     try {
       const h = readHeader(bytes);
       total = h.height * h.width * h.channels;
+      patchDecode({ fileModel: h.modelId, fileBackend: h.backend });
     } catch (e) {
       const err = e as Error & { kind?: NonNullable<CompressState['decode']['refusal']>['kind'] };
       if (err.kind) return refuse(err.kind, err.message);
@@ -148,6 +153,16 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
   } finally {
     if (decoding === controller) decoding = null;
   }
+}
+
+/** After a refusal for another model: loads the model the file names (if this page has it) and decodes again. */
+export async function loadFileModelAndDecode(): Promise<void> {
+  const { compress, registry } = getState();
+  const id = compress.decode.fileModel;
+  const file = lastFile;
+  if (!id || !file || !registry.models.some((m) => m.id === id)) return;
+  await selectModel(id, { autostart: false });
+  if (getState().model.id === id && getState().model.status === 'ready') await restoreFile(file.file, file.name);
 }
 
 export function cancelDecode(): void {
