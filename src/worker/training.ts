@@ -28,6 +28,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { fineTunedCard, parseCard, type ModelCard, type PixelModel } from '../core/index';
 import { imagesSource, Trainer, TrainingDivergedError, yieldToEventLoop, type EvalSet, type TrainEvent as CoreEvent, type TrainData } from '../core/train/index';
 import type { ContinueArgs, SavedRun, TrainArgs, TrainDone, TrainEvent } from './protocol';
+import { parseManifest } from '../core/data/manifest';
 import { sample } from './sampler';
 
 /** Held-out bits/dim every this many steps. */
@@ -140,16 +141,23 @@ export interface FineTuneMeta {
   batchSize: number;
   learningRate: number;
   seed: number;
+  /** Binary models: the images are grey 0..255 (a built-in dataset), not 0/1 uploads. */
+  grey?: boolean;
 }
 
-/** The Trainer and data of a fine-tune, from its arguments: split, source (step 1 and 2 above). */
-function fineTuneData(model: PixelModel, images: Uint8Array, count: number, batchSize: number, seed: number): TrainData {
+/**
+ * The Trainer and data of a fine-tune, from its arguments: split, source (step 1 and 2 above). `grey`: the
+ * images of a binary model are grey levels (a built-in dataset): trained on as they are (binarised afresh
+ * every batch), held out as one fixed binarisation at 128.
+ */
+function fineTuneData(model: PixelModel, images: Uint8Array, count: number, batchSize: number, seed: number, grey = false): TrainData {
   const { height: H, width: W, channels: C, output } = model.config;
   const shape = [H, W, C] as const;
   const binary = output === 'binary';
   const split = splitHeldOut(images, count, H * W * C);
-  const valid: EvalSet = { imageShape: shape, count: split.heldCount, images: split.held };
-  const trainPixels = binary ? split.train.map((v) => (v ? 255 : 0)) : split.train;
+  const held = binary && grey ? split.held.map((v) => (v >= 128 ? 1 : 0)) : split.held;
+  const valid: EvalSet = { imageShape: shape, count: split.heldCount, images: held };
+  const trainPixels = binary && !grey ? split.train.map((v) => (v ? 255 : 0)) : split.train;
   const source = imagesSource(trainPixels, shape, { kind: binary ? 'binary' : 'rgb', batchSize, seed });
   return { train: source, valid };
 }
@@ -157,9 +165,10 @@ function fineTuneData(model: PixelModel, images: Uint8Array, count: number, batc
 const CHUNKING = { chunkSec: CHUNK_SEC, microBatch: FIRST_MICRO_BATCH } as const;
 
 export async function fineTune(model: PixelModel, baseCard: ModelCard, args: TrainArgs, hooks: TrainHooks): Promise<TrainDone> {
-  const data = fineTuneData(model, args.images, args.count, args.batchSize, args.seed);
+  const grey = args.builtIn !== undefined;
+  const data = fineTuneData(model, args.images, args.count, args.batchSize, args.seed, grey);
   const trainer = new Trainer(model, data, { optimizer: 'adam', lr: args.learningRate, ...CHUNKING });
-  const meta: FineTuneMeta = { images: toBase64(args.images), count: args.count, batchSize: args.batchSize, learningRate: args.learningRate, seed: args.seed };
+  const meta: FineTuneMeta = { images: toBase64(args.images), count: args.count, batchSize: args.batchSize, learningRate: args.learningRate, seed: args.seed, grey };
   try {
     return await segments(trainer, fineTunedCard(baseCard, args.card, { steps: 0, heldOut: null }), meta, args.steps, args, hooks);
   } finally {
@@ -186,7 +195,7 @@ export async function continueFineTune(checkpoint: tf.io.ModelArtifacts, args: C
   if (!meta) throw new Error('This saved model has no fine-tune to continue (it was saved without its training state)');
   const { config } = (checkpoint.modelTopology as { config: PixelModel['config'] });
   const shapeOnly = { config } as PixelModel; // fineTuneData reads only the config
-  const data = fineTuneData(shapeOnly, fromBase64(meta.images), meta.count, meta.batchSize, meta.seed);
+  const data = fineTuneData(shapeOnly, fromBase64(meta.images), meta.count, meta.batchSize, meta.seed, meta.grey);
   const trainer = await Trainer.restore(checkpoint, data, CHUNKING);
   try {
     hooks.emit({ type: 'resumed', step: trainer.stepCount, optimizerUpdates: trainer.optimizer.updates });
@@ -269,6 +278,27 @@ async function segments(trainer: Trainer, baseCard: ModelCard, meta: FineTuneMet
   } finally {
     off();
   }
+}
+
+/**
+ * The first `count` images of a built-in dataset's training split (its manifest.json at `manifestUrl`, an
+ * absolute URL), uint8 [count,H,W,C]: only those bytes are requested (an HTTP Range; a server that ignores it
+ * sends the whole file, which is then cut).
+ */
+export async function fetchTrainingSubset(manifestUrl: string, count: number, fetchFn: typeof fetch = fetch): Promise<{ images: Uint8Array; count: number; shape: [number, number, number] }> {
+  const res = await fetchFn(manifestUrl);
+  if (!res.ok) throw new Error(`${manifestUrl}: HTTP ${res.status}`);
+  const manifest = parseManifest(await res.json());
+  const [h, w, c] = manifest.shape;
+  const n = Math.min(count, manifest.splits.train.count);
+  if (n < 2) throw new Error(`${manifest.name}: its training split has ${manifest.splits.train.count} images, at least 2 are needed`);
+  const bytes = n * h * w * c;
+  const url = new URL(manifest.splits.train.files.pixels.path, manifestUrl).href;
+  const part = await fetchFn(url, { headers: { Range: `bytes=0-${bytes - 1}` } });
+  if (!part.ok) throw new Error(`${url}: HTTP ${part.status}`);
+  const got = new Uint8Array(await part.arrayBuffer());
+  if (got.length < bytes) throw new Error(`${url}: ${got.length} bytes, expected at least ${bytes}`);
+  return { images: got.slice(0, bytes), count: n, shape: [h, w, c] };
 }
 
 function toBase64(bytes: Uint8Array): string {
