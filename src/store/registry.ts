@@ -103,8 +103,9 @@ export function parseIndex(json: unknown, base: string): { models: ModelEntry[];
   return { models, warnings };
 }
 
+/** An architecture the picker lists (ARCHS): models of any other are not shown, so not taken in. */
 function isArch(v: unknown): v is Arch {
-  return v === 'pixelcnn' || v === 'rowlstm' || v === 'diagonal';
+  return ARCHS.some((a) => a.id === v);
 }
 
 /** IndexedDB key of a fine-tuned or imported model: `pixelrnn/<dataset>/<arch>/<name>`. */
@@ -190,6 +191,7 @@ export function importTarget(jsonText: string): { config: ModelConfig; card: Mod
   if (!topology || topology.format !== FORMAT || !topology.config) throw new Error(`this is not a PixelRNN Lab model (its model.json has no "${FORMAT}" config)`);
   const config = topology.config;
   validateConfig(config);
+  if (!isArch(config.arch)) throw new Error(`its architecture "${config.arch}" is not one this page lists (${ARCHS.map((a) => a.id).join(', ')})`);
   const card = parseCard(json.userDefinedMetadata?.card, 'the imported model');
   const shape = (c: { height: number; width: number; channels: number; output: string }) => `${c.height}×${c.width}×${c.channels} ${c.output}`;
   const named = card.dataset?.name;
