@@ -109,3 +109,13 @@ describe('a sample keeps the model it came from', () => {
     expect(getState().inspect).toBeNull();
   });
 });
+
+describe('the same model reloaded', () => {
+  it('keeps its samples (a worker restart reloads it), and they can still be inspected', async () => {
+    const images = sampledWith('emoji-pixelcnn', emoji);
+    await selectModel('emoji-pixelcnn');
+    expect(getState().sample.images).toBe(images);
+    await inspectPixel(0, 1, 1);
+    expect(calls.filter((c) => c.method === 'inspect')).toHaveLength(1);
+  });
+});

@@ -122,8 +122,9 @@ export async function selectModel(id: string, options: { autostart?: boolean } =
   if (!entry) return;
   stopSampling();
   const seq = ++loadSeq;
-  // The samples on the page were drawn by the model being replaced: they go with it (a sample keeps its model).
-  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, sample: emptyRun(), model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
+  // Samples drawn by another model go with it (a sample keeps its model); the same model reloaded (after a
+  // worker restart) keeps its samples.
+  setState((s) => ({ modelId: id, dataset: entry.dataset, inspect: null, sample: s.sample.modelId === id ? s.sample : emptyRun(), model: { ...s.model, status: 'loading', id, progress: 0, note: null, error: null } }));
   suggestFinetuneName();
   const env = getState().backend.env;
   try {
