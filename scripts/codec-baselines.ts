@@ -1,11 +1,12 @@
 /**
- * Lossless-codec baselines for Emoji-32: bits per dimension that PNG and WebP-lossless spend on the test
- * split, to set beside a model's NLL in bits/dim (a likelihood model should beat them).
+ * Lossless-codec baselines for Emoji-32 (or Emoji-64): bits per dimension that PNG and WebP-lossless spend on
+ * the test split, to set beside a model's NLL in bits/dim (a likelihood model should beat them).
  *
  *   npx tsx scripts/build-data.ts --only emoji32   # if public/data/emoji32 is missing
- *   npx tsx scripts/codec-baselines.ts [--data public/data/emoji32]
+ *   npx tsx scripts/codec-baselines.ts [--data public/data/emoji32 | emoji64]
  *
- * Each image is compressed on its own, as a file a person could save; dims = 32·32·3 per image.
+ * Each image is compressed on its own, as a file a person could save; dims = H·W·3 per image (32·32·3 for
+ * Emoji-32; 64·64·3 for Emoji-64, the multi-scale pair's test images, `npm run eval:pair`).
  * "file" counts whole files; "payload" drops the container (PNG: all but IDAT data; WebP: all but the VP8L
  * chunk data), i.e. the fixed per-file overhead a model does not pay. Every encoding is decoded again and
  * compared, so a lossy setting cannot slip in.
@@ -112,7 +113,9 @@ export function sameRgb(rgba: Uint8Array, original: Uint8ClampedArray): boolean 
 async function main(): Promise<void> {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const { values } = parseArgs({ options: { data: { type: 'string', default: join(repoRoot, 'public', 'data', 'emoji32') } } });
-  const dataset = await loadDataset((path) => readFile(path), resolve(values.data), { splits: ['test'] });
+  // a bare name is a folder of public/data
+  const dataDir = /^[a-z0-9]+$/.test(values.data) ? join(repoRoot, 'public', 'data', values.data) : resolve(values.data);
+  const dataset = await loadDataset((path) => readFile(path), dataDir, { splits: ['test'] });
   const [h, w, c] = dataset.shape;
   const pixels = dataset.images('test'); // [N, H, W, 3]
   const n = dataset.count('test');
@@ -138,14 +141,14 @@ async function main(): Promise<void> {
     };
   }
 
-  console.log(`Emoji-32 test split: ${n} images of ${h}×${w}×${c} (${dims} dims); each image compressed on its own\n`);
+  console.log(`${dataset.name} test split: ${n} images of ${h}×${w}×${c} (${dims} dims); each image compressed on its own\n`);
   console.log('codec                              bits/dim (file)  bits/dim (payload)  bytes/image');
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `${name.padEnd(35)}${r.fileBitsPerDim.toFixed(3).padStart(15)}${r.payloadBitsPerDim.toFixed(3).padStart(20)}${r.bytesPerImage.toFixed(1).padStart(13)}`,
     );
   }
-  console.log(JSON.stringify({ dataset: 'emoji32', split: 'test', images: n, dims, results }));
+  console.log(JSON.stringify({ dataset: dataset.name, split: 'test', images: n, dims, results }));
 }
 
 // Run only as a script: scripts/bench-codec.ts imports the codecs above.

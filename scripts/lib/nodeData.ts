@@ -6,7 +6,7 @@ import { loadDataset, type Dataset } from '../../src/core/data/dataset';
 import type { Split } from '../../src/core/data/manifest';
 
 /** The prepared datasets the command-line tools know, under public/data/ relative to the working directory. */
-export const DATASETS = ['mnist', 'emoji32'] as const;
+export const DATASETS = ['mnist', 'emoji32', 'emoji64'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 /** Loads public/data/<name>/ (only `splits`) with fs, checking sizes and checksums. */

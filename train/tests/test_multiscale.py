@@ -97,3 +97,22 @@ def test_the_small_half_trains_on_box_means_of_emoji64(tmp_path):
     assert card["dataset"]["name"] == "emoji64/box2"
     ck = torch.load(out / "checkpoint.pt", map_location="cpu")
     assert ck["setup"]["data"] == "emoji64"  # resumes from the dataset, through the same view
+
+
+def test_eval_pair_matches_pytorch(straight, tmp_path):
+    """`npm run eval:pair` (TypeScript) gives the pair's −log p(box(x)) − log p(x | box(x)) PyTorch computes."""
+    large_dir, _ = straight
+    small = tiny_config("pixelcnn", 3, height=32, width=32, layers=1, hidden=6, headWidth=12)
+    small_dir, _ = train(tmp_path, "small", small, 2)
+    r = subprocess.run(["npx", "tsx", "scripts/eval-pair.ts", str(small_dir), str(large_dir), "--split", "val", "--limit", "4",
+                        "--batch", "3", "--backend", "cpu"], cwd=REPO, check=True, timeout=600, capture_output=True, text=True)
+    ts = json.loads(r.stdout.strip().splitlines()[-1])
+    x = torch.from_numpy(Dataset("emoji64").images("val")[:4].copy()).permute(0, 3, 1, 2).float()
+    sm, lg = load_model(small_dir)[0], load_model(large_dir)[0]
+    with torch.no_grad():
+        a = sm.nll_per_image(box_downsample(x)).double().mean().item()
+        b = pair_nll(lg, x).double().mean().item()
+    assert ts["images"] == 4
+    assert abs(ts["terms"]["small"]["natsPerImage"] - a) < 1e-4 * a
+    assert abs(ts["terms"]["largeGivenSmall"]["natsPerImage"] - b) < 1e-4 * b
+    assert abs(ts["bitsPerDim"] - (a + b) / (64 * 64 * 3 * np.log(2))) < 1e-4

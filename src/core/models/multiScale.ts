@@ -14,14 +14,13 @@ export class MultiScaleModel {
   readonly small: PixelModel;
   readonly large: PixelModel;
 
-  constructor(smallConfig: ModelConfig, largeConfig: ModelConfig) {
-    const c = largeConfig.condition;
-    if (!c) throw new Error('The large model of a multi-scale pair must have a condition');
-    if (smallConfig.condition) throw new Error('The small model of a multi-scale pair must be unconditional');
-    if (smallConfig.height !== c.smallHeight || smallConfig.width !== c.smallWidth || smallConfig.channels !== largeConfig.channels || smallConfig.output !== largeConfig.output)
-      throw new Error('The small model must produce the images the large one is conditioned on');
-    this.small = new PixelModel(smallConfig);
-    this.large = new PixelModel(largeConfig);
+  /** From two configs (fresh seeded weights) or two models already loaded (the pair then owns them). */
+  constructor(small: ModelConfig | PixelModel, large: ModelConfig | PixelModel) {
+    const smallConfig = small instanceof PixelModel ? small.config : small;
+    const largeConfig = large instanceof PixelModel ? large.config : large;
+    checkPair(smallConfig, largeConfig);
+    this.small = small instanceof PixelModel ? small : new PixelModel(smallConfig);
+    this.large = large instanceof PixelModel ? large : new PixelModel(largeConfig);
   }
 
   get factor(): number {
@@ -31,11 +30,21 @@ export class MultiScaleModel {
   /** NLL in nats of full images [B,n,n,C]: the small model's on the subsampled image plus the large model's. */
   nllPerImage(x: tf.Tensor4D): tf.Tensor1D {
     return tf.tidy(() => {
-      const s = subsample(x, this.factor);
-      const a = nllPerImage(this.small.logits(s), s, this.small.config.output);
-      const b = nllPerImage(this.large.logits(x, s), x, this.large.config.output);
-      return tf.add(a, b) as tf.Tensor1D;
+      const { small, large } = this.nllParts(x);
+      return tf.add(small, large) as tf.Tensor1D;
     });
+  }
+
+  /**
+   * The two terms of the pair's code length, in nats per image [B]: −log p(small(x)) and −log p(x | small(x)).
+   * Their sum is a valid code length for x because small(x) is a function of x.
+   */
+  nllParts(x: tf.Tensor4D): { small: tf.Tensor1D; large: tf.Tensor1D } {
+    const s = subsample(x, this.factor); // [B,s,s,C]
+    const small = tf.tidy(() => nllPerImage(this.small.logits(s), s, this.small.config.output));
+    const large = tf.tidy(() => nllPerImage(this.large.logits(x, s), x, this.large.config.output));
+    s.dispose();
+    return { small, large };
   }
 
   /** Samples the small images first, then the large ones conditioned on them. */
@@ -51,6 +60,15 @@ export class MultiScaleModel {
     this.small.dispose();
     this.large.dispose();
   }
+}
+
+/** Throws unless `small` is an unconditional model of the images `large` is conditioned on. */
+export function checkPair(small: ModelConfig, large: ModelConfig): void {
+  const c = large.condition;
+  if (!c) throw new Error('The large model of a multi-scale pair must have a condition');
+  if (small.condition) throw new Error('The small model of a multi-scale pair must be unconditional');
+  if (small.height !== c.smallHeight || small.width !== c.smallWidth || small.channels !== large.channels || small.output !== large.output)
+    throw new Error('The small model must produce the images the large one is conditioned on');
 }
 
 /**
