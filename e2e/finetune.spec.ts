@@ -185,3 +185,39 @@ test('a saved fine-tune continues after a reload: from its step, with its optimi
   await expect(saved).toHaveAttribute('data-step', '10');
   await expect(saved).toHaveAttribute('data-updates', '10');
 });
+
+test('train from scratch: sizes with parameter counts, a tiny model on built-in MNIST images, live curve and samples, saved', async ({ page }) => {
+  test.setTimeout(240_000);
+  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
+  await waitModel(page, 'test-mnist-pixelcnn');
+  const params = async (size: string) => Number(await page.getByTestId(`scratch-size-${size}`).getAttribute('data-params'));
+  await expect(page.getByTestId('scratch-size-medium')).toHaveAttribute('data-params', /^\d+$/, { timeout: 60_000 });
+  const [tiny, small, medium] = [await params('tiny'), await params('small'), await params('medium')];
+  expect(tiny).toBeGreaterThan(0);
+  expect(tiny).toBeLessThan(small);
+  expect(small).toBeLessThan(medium);
+  await expect(page.getByTestId('scratch-size-tiny')).toContainText(`${tiny.toLocaleString('en-US')} parameters`);
+
+  await page.getByTestId('ft-name').fill('e2e-scratch');
+  await page.getByTestId('ft-steps').fill('4');
+  await page.getByTestId('scratch-count').selectOption('64');
+  await page.getByTestId('scratch-train').click();
+  const stats = page.getByTestId('train-stats');
+  await expect(stats).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await expect(stats).toHaveAttribute('data-step', '4');
+  await expect(page.getByTestId('finetune-message')).toContainText('Trained a tiny model from scratch for 4 steps');
+  const f = await page.evaluate(() => {
+    const s = window.__pixelrnn!.state().finetune;
+    return { loss: s.loss.map((p) => p.step), val: s.valBits.length, samples: s.samples && { step: s.samples.step, h: s.samples.config.height, n: s.samples.images.length } };
+  });
+  expect(f.loss).toEqual([1, 2, 3, 4]);
+  expect(f.val).toBeGreaterThan(0);
+  // Samples of the new 28×28 model, not of the 8×8 fixture that was selected.
+  expect(f.samples).toEqual({ step: 4, h: 28, n: 4 * 28 * 28 });
+  await expect(page.getByTestId('train-samples')).toBeVisible();
+  await expect(page.getByTestId('saved-step')).toContainText('saved at step 4');
+  // Listed under its name, and it loads and samples like any saved model.
+  await open(page, { model: 'local:pixelrnn/mnist/pixelcnn/e2e-scratch', seed: 2, count: 1 });
+  await waitModel(page, 'local:pixelrnn/mnist/pixelcnn/e2e-scratch');
+  expect(await samplePixels(page)).toHaveLength(28 * 28);
+});
