@@ -1,6 +1,9 @@
 /**
  * The surprise map: bits per pixel (−log2 p summed over a pixel's colours, src/core/codec `bitsPerPixel`)
  * as a heatmap, its colour scale and the read-out of one pixel. Pure: no DOM.
+ *
+ * The scale is a square-root one: a few pixels (a first pixel, a sharp edge) can cost ten times what most
+ * do, and on a linear scale everything else would be one dark colour. Its ticks are labelled in bits.
  */
 
 /** Colour stops of the scale, from 0 bits (dark: expected) to the top of the scale (bright: surprising). */
@@ -12,9 +15,14 @@ export const STOPS: ReadonlyArray<readonly [number, number, number]> = [
   [240, 249, 33],
 ];
 
-/** The colour of `bits` on a scale from 0 to `max` bits (values beyond are clamped). */
+/** Where `bits` sits on the scale from 0 to `max` bits: 0…1, square root (values beyond are clamped). */
+export function scalePosition(bits: number, max: number): number {
+  return max > 0 ? Math.sqrt(Math.min(1, Math.max(0, bits / max))) : 0;
+}
+
+/** The colour of `bits` on the scale from 0 to `max` bits. */
 export function heatColour(bits: number, max: number): [number, number, number] {
-  const t = max > 0 ? Math.min(1, Math.max(0, bits / max)) : 0;
+  const t = scalePosition(bits, max);
   const x = t * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const f = x - i;
@@ -33,9 +41,9 @@ export function scaleMax(perPixel: ArrayLike<number>): number {
   return 10 * p;
 }
 
-/** Labels of the scale: 0, a quarter, … the top, in bits. */
+/** The bits at `n + 1` evenly spaced places along the scale, 0 to the top: its labels. */
 export function scaleTicks(max: number, n = 4): number[] {
-  return Array.from({ length: n + 1 }, (_, i) => (max * i) / n);
+  return Array.from({ length: n + 1 }, (_, i) => max * (i / n) ** 2);
 }
 
 /** RGBA [H·W·4] of the heatmap of bits per pixel [H·W]. */

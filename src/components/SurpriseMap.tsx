@@ -41,7 +41,8 @@ export function SurpriseMap({ modelBits, config, picked, onPick, zoom }: Props) 
     return row >= 0 && row < H && col >= 0 && col < W ? { row, col } : null;
   };
   const readout = shown ? pixelBits(modelBits, W, C, shown.row, shown.col) : null;
-  const gradient = `linear-gradient(to right, ${scaleTicks(max, 8)
+  // The bar shows the scale's colours evenly (the ticks below sit at their places on it).
+  const gradient = `linear-gradient(to right, ${scaleTicks(max, 16)
     .map((b) => `rgb(${heatColour(b, max).join(',')})`)
     .join(', ')})`;
 
@@ -84,7 +85,7 @@ export function SurpriseMap({ modelBits, config, picked, onPick, zoom }: Props) 
             <span key={b}>{formatBits(b)}</span>
           ))}
         </div>
-        <span className="hint">bits per pixel (−log₂ p{C === 3 ? ', summed over R, G, B' : ''})</span>
+        <span className="hint">bits per pixel (−log₂ p{C === 3 ? ', summed over R, G, B' : ''}; square-root scale)</span>
       </div>
       <p className="readout" data-testid="surprise-readout" data-row={shown?.row} data-col={shown?.col} data-total={readout?.total}>
         {readout && shown ? (

@@ -6,7 +6,7 @@
 import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBits, heatColour, pixelBits, scaleMax, scaleTicks, STOPS, surpriseRGBA } from '../../src/canvas/surprise';
+import { formatBits, heatColour, pixelBits, scaleMax, scalePosition, scaleTicks, STOPS, surpriseRGBA } from '../../src/canvas/surprise';
 import { bitsPerPixel } from '../../src/core/codec';
 import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
@@ -23,8 +23,8 @@ describe('surprise map', () => {
     expect(heatColour(8, 8)).toEqual([...STOPS.at(-1)!]);
     expect(heatColour(80, 8)).toEqual([...STOPS.at(-1)!]);
     expect(heatColour(-1, 8)).toEqual([...STOPS[0]!]);
-    // Half-way between two stops: their mean.
-    const mid = heatColour(1, 8); // t = 1/8 = half of the first interval (4 intervals)
+    // Half-way between the first two stops (4 intervals): t = 1/8 on the square-root scale, 8/64 bits.
+    const mid = heatColour(8 / 64, 8);
     for (let k = 0; k < 3; k++) expect(mid[k]).toBe(Math.round((STOPS[0]![k]! + STOPS[1]![k]!) / 2));
   });
 
@@ -41,7 +41,11 @@ describe('surprise map', () => {
       expect(m).toBeGreaterThanOrEqual(v);
       expect(m).toBeLessThanOrEqual(2.5 * v + 1e-12);
     }
-    expect(scaleTicks(20)).toEqual([0, 5, 10, 15, 20]);
+    expect(scaleTicks(16)).toEqual([0, 1, 4, 9, 16]);
+    // Ticks sit evenly along the colours: tick i of n is at position i/n.
+    scaleTicks(20).forEach((b, i) => expect(scalePosition(b, 20)).toBeCloseTo(i / 4, 12));
+    // Brighter for more bits (the scale is monotone).
+    for (let b = 0; b < 20; b += 0.5) expect(scalePosition(b + 0.5, 20)).toBeGreaterThan(scalePosition(b, 20));
     expect(formatBits(3.14159)).toBe('3.14');
     expect(formatBits(31.4159)).toBe('31.4');
   });
