@@ -380,8 +380,10 @@ class PixelModel(nn.Module):
         b = x.shape[0]
         if self.K == 1:
             return F.binary_cross_entropy_with_logits(logits, x, reduction="none").reshape(b, -1).sum(1)
-        target = x.long()
-        return F.cross_entropy(logits.transpose(1, 2), target, reduction="none").reshape(b, -1).sum(1)
+        # [B,C,256,H,W] viewed as [B·C,256,H,W]: the classes stay in their contiguous planes (a transpose to
+        # [B,256,C,H,W] made log-softmax and its backward walk strided memory).
+        _, c, k, hh, ww = logits.shape
+        return F.cross_entropy(logits.reshape(b * c, k, hh, ww), x.long().reshape(b * c, hh, ww), reduction="none").reshape(b, -1).sum(1)
 
     def logits_nhwc(self, x_nhwc: torch.Tensor, small_nhwc: torch.Tensor | None = None) -> torch.Tensor:
         """The TypeScript layout: [B,H,W,C] in, [B,H,W,C,256] or [B,H,W,C] out."""
