@@ -220,7 +220,7 @@ export function FineTuneTab() {
         )}
       </section>
 
-      {entry && (entry.dataset === 'mnist' || entry.dataset === 'emoji32') && entry.arch !== 'gated' && (
+      {entry && (entry.dataset === 'mnist' || entry.dataset === 'emoji32') && entry.arch !== 'gated' && entry.arch !== 'multiscale' && (
         <ScratchPanel dataset={entry.dataset} arch={entry.arch} busy={busy} modelConfig={config} />
       )}
 

@@ -18,7 +18,7 @@ export function InpaintTab() {
   const [gallery, setGallery] = useState<{ status: 'loading' | 'ready' | 'error'; images: Uint8Array[]; error?: string }>({ status: 'loading', images: [] });
 
   useEffect(() => {
-    if (!config) return;
+    if (!config || config.condition) return; // no inpainting for a multi-scale pair (below)
     let live = true;
     setGallery({ status: 'loading', images: [] });
     testImages().then(
@@ -31,6 +31,15 @@ export function InpaintTab() {
   }, [config]);
 
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
+  if (config.condition)
+    return (
+      <div className="tab-body">
+        <p className="panel notice" data-testid="inpaint-unsupported">
+          Inpainting is not supported for the Multi-Scale PixelRNN: its large image is drawn given a small image of the whole picture, which a hidden region would
+          also hide. Pick another model to inpaint.
+        </p>
+      </div>
+    );
   const hidden = inpaint.mask ? hiddenCount(inpaint.mask) : 0;
 
   return (

@@ -1,10 +1,28 @@
 import { gridPng, downloadBlob } from '../canvas/export';
 import { clampInt } from '../store/actions/app';
 import { inspectPixel, setSampleSettings, startSampling, stopSampling } from '../store/actions/sample';
+import type { SampleRun } from '../store/state';
 import { useApp } from '../store/store';
 import { ImageGrid, shapeOf } from './ImageGrid';
 import { Inspector } from './Inspector';
 import { Progress } from './Progress';
+
+/** A Multi-Scale PixelRNN's stages, in words: which one is being drawn. */
+function StageNote({ run }: { run: SampleRun }) {
+  const s = run.smallConfig!;
+  const l = run.config!;
+  const text =
+    run.stage === 'small'
+      ? `Stage 1 of 2: the ${s.height}×${s.width} image, pixel by pixel (shown enlarged).`
+      : run.stage === 'large'
+        ? `Stage 2 of 2: the ${l.height}×${l.width} image, drawn over the enlarged ${s.height}×${s.width} one and given it.`
+        : `Multi-Scale PixelRNN: the ${s.height}×${s.width} image first (right), then the ${l.height}×${l.width} image given it (left).`;
+  return (
+    <p className="hint" data-testid="sample-stage-note">
+      {text}
+    </p>
+  );
+}
 
 /** Draw new images from the model, pixel by pixel. */
 export function SampleTab() {
@@ -63,20 +81,47 @@ export function SampleTab() {
           </div>
         </div>
       </section>
-      <section className="panel samples" data-testid="samples" data-status={run.status} data-seed={run.seed}>
+      <section
+        className="panel samples"
+        data-testid="samples"
+        data-status={run.status}
+        data-seed={run.seed}
+        data-stage={run.stage ?? ''}
+        data-stages={run.stageLog?.map((s) => `${s.stage}@${s.smallDone}`).join(',') ?? ''}
+      >
         <Progress run={run} />
+        {run.smallConfig && run.config && <StageNote run={run} />}
         {run.images && run.config ? (
-          <ImageGrid
-            images={run.images}
-            count={run.count}
-            config={run.config}
-            done={running ? run.done : undefined}
-            highlight={running ? { row: run.row, col: run.col } : null}
-            selected={inspect}
-            onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col) : undefined}
-            testId="sample-grid"
-            label="Sampled images"
-          />
+          <div className="row stages">
+            <ImageGrid
+              images={run.images}
+              count={run.count}
+              config={run.config}
+              done={running ? run.done : undefined}
+              highlight={running ? { row: run.row, col: run.col } : null}
+              selected={inspect?.stage === 'small' ? null : inspect}
+              onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col, run.small ? 'large' : undefined) : undefined}
+              testId="sample-grid"
+              label="Sampled images"
+            />
+            {run.small && run.smallConfig && (
+              <figure className="small-stage">
+                <ImageGrid
+                  images={run.small}
+                  count={run.count}
+                  config={run.smallConfig}
+                  done={running && run.stage === 'small' ? run.smallDone : undefined}
+                  selected={inspect?.stage === 'small' ? inspect : null}
+                  onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col, 'small') : undefined}
+                  testId="sample-small-grid"
+                  label={`The ${run.smallConfig.height}×${run.smallConfig.width} images drawn first`}
+                />
+                <figcaption>
+                  Stage 1: {run.smallConfig.height}×{run.smallConfig.width}
+                </figcaption>
+              </figure>
+            )}
+          </div>
         ) : (
           <div className="placeholder">{ready ? 'Press Sample.' : 'Waiting for the model…'}</div>
         )}

@@ -11,4 +11,4 @@ export { sampleCached } from './sampling/cached';
 export { probabilities } from './sampling/draw';
 export * from './io/artifacts';
 export * from './io/card';
-export { MultiScaleModel, subsample } from './models/multiScale';
+export { checkPair, enlarge, MultiScaleModel, placeholderSmall, subsample } from './models/multiScale';

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type ModelConfig, type PixelModel } from '../core/index';
+import { placeholderSmall } from '../core/models/multiScale';
 import { warmUpSampler } from '../core/sampling/warmup';
 import { drawsOnDevice, FRAME_MS, sample } from '../worker/sampler';
 import { imagesSource, imagesToTensor, Trainer } from '../core/train/index';
@@ -44,6 +45,7 @@ export async function measureSampling(model: PixelModel, o: { batch: number; bud
     {
       count: o.batch,
       seed: 1,
+      small: placeholderSmall(model.config, o.batch), // a conditional model is timed on blank small images
       signal: stop.signal,
       onStep: (p) => {
         done = p.done;

@@ -7,6 +7,9 @@
  *     "models": [ { "id": "mnist-pixelcnn", "dataset": "mnist", "arch": "pixelcnn",
  *                   "path": "mnist-pixelcnn/model.json", "title": "PixelCNN, binarised MNIST" } ] }
  * `path` is relative to the models/ folder. A bare array of entries is accepted too.
+ * A Multi-Scale PixelRNN pair is one entry with "arch": "multiscale", `path` its conditional large model and
+ * `small` its unconditional small model, e.g. { "id": "emoji64-multiscale", "dataset": "emoji64",
+ * "arch": "multiscale", "path": "emoji64-ms-large/model.json", "small": "emoji64-ms-small/model.json" }.
  */
 import { cardScore, parseCard, type ModelCard } from '../core/io/card';
 import { FORMAT, type SavedTopology } from '../core/io/topology';
@@ -17,24 +20,32 @@ import type { LocalModel, ModelSource } from '../worker/protocol';
 export const DATASETS = [
   { id: 'mnist', title: 'MNIST', blurb: 'handwritten digits, 28 × 28, black or white pixels' },
   { id: 'emoji32', title: 'Emoji-32', blurb: 'emoji, 32 × 32, full colour (256 values per R, G, B)' },
+  { id: 'emoji64', title: 'Emoji-64', blurb: 'emoji, 64 × 64, full colour: drawn coarse to fine, 32 × 32 first' },
 ] as const;
 export type DatasetId = (typeof DATASETS)[number]['id'];
 /** The page opens on this dataset's best model: colour images show what the models learned best. */
 export const DEFAULT_DATASET: DatasetId = 'emoji32';
 
-export const ARCHS: ReadonlyArray<{ id: Arch; title: string; blurb: string }> = [
+/** What the picker lists: the architectures, and the Multi-Scale PixelRNN (a pair of models, SPEC.md §3). */
+export type PickerArch = Arch | 'multiscale';
+
+export const ARCHS: ReadonlyArray<{ id: PickerArch; title: string; blurb: string }> = [
   { id: 'pixelcnn', title: 'PixelCNN', blurb: 'masked convolutions: fast to train, sees a limited neighbourhood' },
   { id: 'rowlstm', title: 'Row LSTM', blurb: 'an LSTM over rows: sees a triangle above each pixel' },
   { id: 'diagonal', title: 'Diagonal BiLSTM', blurb: 'LSTMs along diagonals: sees everything above and to the left' },
+  { id: 'multiscale', title: 'Multi-Scale PixelRNN', blurb: 'two models: a small image first, then the large image given it' },
 ];
 
 export interface ModelEntry {
   id: string;
   dataset: string;
-  arch: Arch;
+  arch: PickerArch;
   title: string;
   kind: 'shipped' | 'local' | 'untrained';
+  /** The model; for a Multi-Scale PixelRNN its conditional large half. */
   source: ModelSource;
+  /** A Multi-Scale PixelRNN's unconditional small half. */
+  small?: ModelSource;
   /** Test figures of a shipped model, read from its card (model.json → userDefinedMetadata.card). */
   test?: TestScore;
 }
@@ -86,9 +97,13 @@ export function parseIndex(json: unknown, base: string): { models: ModelEntry[];
   const warnings: string[] = [];
   const models: ModelEntry[] = [];
   for (const [i, raw] of list.entries()) {
-    const e = raw as Partial<Record<'id' | 'dataset' | 'arch' | 'path' | 'title', unknown>>;
+    const e = raw as Partial<Record<'id' | 'dataset' | 'arch' | 'path' | 'title' | 'small', unknown>>;
     if (typeof e.id !== 'string' || typeof e.path !== 'string' || typeof e.dataset !== 'string' || !isArch(e.arch)) {
       warnings.push(`models/index.json entry ${i} lacks id, dataset, arch or path: skipped`);
+      continue;
+    }
+    if ((e.arch === 'multiscale') !== (typeof e.small === 'string')) {
+      warnings.push(`models/index.json entry ${i}: a "multiscale" entry, and only one, names its small model in "small": skipped`);
       continue;
     }
     models.push({
@@ -98,18 +113,19 @@ export function parseIndex(json: unknown, base: string): { models: ModelEntry[];
       title: typeof e.title === 'string' ? e.title : e.id,
       kind: 'shipped',
       source: { kind: 'url', url: new URL(e.path, base).href },
+      ...(typeof e.small === 'string' ? { small: { kind: 'url' as const, url: new URL(e.small, base).href } } : {}),
     });
   }
   return { models, warnings };
 }
 
 /** An architecture the picker lists (ARCHS): models of any other are not shown, so not taken in. */
-function isArch(v: unknown): v is Arch {
+function isArch(v: unknown): v is PickerArch {
   return ARCHS.some((a) => a.id === v);
 }
 
 /** IndexedDB key of a fine-tuned or imported model: `pixelrnn/<dataset>/<arch>/<name>`. */
-export function localKey(dataset: string, arch: Arch, name: string): string {
+export function localKey(dataset: string, arch: PickerArch, name: string): string {
   return `pixelrnn/${dataset}/${arch}/${name}`;
 }
 
@@ -143,13 +159,13 @@ export function untrained(): ModelEntry[] {
 }
 
 /** Shipped models first, then this browser's, then untrained; per dataset and arch. */
-export function byDatasetArch(models: ModelEntry[], dataset: string, arch: Arch): ModelEntry[] {
+export function byDatasetArch(models: ModelEntry[], dataset: string, arch: PickerArch): ModelEntry[] {
   const rank = { shipped: 0, local: 1, untrained: 2 } as const;
   return models.filter((m) => m.dataset === dataset && m.arch === arch).sort((a, b) => rank[a.kind] - rank[b.kind]);
 }
 
 /** Names already saved in this browser for a dataset and architecture (one IndexedDB key each). */
-export function localNames(models: ModelEntry[], dataset: string, arch: Arch): Set<string> {
+export function localNames(models: ModelEntry[], dataset: string, arch: PickerArch): Set<string> {
   return new Set(models.filter((m) => m.kind === 'local' && m.dataset === dataset && m.arch === arch).map((m) => m.title));
 }
 
@@ -169,6 +185,7 @@ export function suggestedName(models: ModelEntry[], entry: Pick<ModelEntry, 'dat
 export const DATASET_SHAPES: Record<DatasetId, { height: number; width: number; channels: 1 | 3; output: ModelConfig['output'] }> = {
   mnist: { height: 28, width: 28, channels: 1, output: 'binary' },
   emoji32: { height: 32, width: 32, channels: 3, output: 'softmax256' },
+  emoji64: { height: 64, width: 64, channels: 3, output: 'softmax256' },
 };
 
 export function isDataset(v: unknown): v is DatasetId {

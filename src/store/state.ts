@@ -43,6 +43,16 @@ export interface SampleRun {
   seed: number;
   temperature: number;
   error: string | null;
+  /**
+   * A Multi-Scale PixelRNN's run: the stage being drawn (null once finished), the small images [count,s,s,C] and
+   * the small model's config, its sub-pixel steps done, and the stages in the order they began with how far the
+   * small stage was when each began (what the e2e checks: the small image is finished before the large begins).
+   */
+  stage?: 'small' | 'large' | null;
+  small?: Uint8Array | null;
+  smallConfig?: ModelConfig | null;
+  smallDone?: number;
+  stageLog?: Array<{ stage: 'small' | 'large'; smallDone: number }>;
 }
 
 export interface UploadItem {
@@ -88,10 +98,13 @@ export interface AppState {
     card: ModelCard;
     params: number;
     error: string | null;
+    /** A Multi-Scale PixelRNN: its small half (`config` above is the large, conditional half). */
+    small?: { config: ModelConfig; card: ModelCard; params: number } | null;
   };
   sampleSettings: { count: number; seed: number; temperature: number };
   sample: SampleRun;
-  inspect: { index: number; row: number; col: number; status: 'loading' | 'ready' | 'error'; result: InspectResult | null; error: string | null } | null;
+  /** `stage` 'small': a pixel of a multi-scale pair's small image (else of the image the model drew). */
+  inspect: { index: number; row: number; col: number; status: 'loading' | 'ready' | 'error'; result: InspectResult | null; error: string | null; stage?: 'small' | 'large' } | null;
   inpaint: {
     /** [H,W,C] of the picture being completed, in the model's value range. */
     source: Uint8Array | null;

@@ -23,6 +23,8 @@ export interface LoadedModel {
   backend: BackendChoice;
   /** The model shape the choice is cached under (with the device key). */
   shapeKey: string;
+  /** A Multi-Scale PixelRNN: the unconditional small half (the model above is the conditional large half). */
+  small?: Pick<LoadedModel, 'config' | 'card' | 'params'>;
 }
 
 export interface LoadProgress {
@@ -42,6 +44,11 @@ export interface BackendRequest {
 
 export interface LoadArgs extends BackendRequest {
   source: ModelSource;
+  /**
+   * A Multi-Scale PixelRNN (SPEC.md §3): `source` is its conditional large half and this its unconditional small
+   * half. Sampling then draws the small images first, then the large ones given them (both on one backend).
+   */
+  small?: ModelSource;
   /** Images per sampling batch: calibration and warm-up use it. */
   batch: number;
 }
@@ -62,6 +69,13 @@ export interface SampleFrame {
   row: number;
   col: number;
   channel: number;
+  /**
+   * Multi-scale pairs only. 'small': the first stage; `images` is the small images drawn so far enlarged to the
+   * large size, `small` the small images themselves, done/total/row/col count in the small image. 'large': the
+   * second stage; `images` is the large images drawn so far over the enlarged small ones (where not yet drawn).
+   */
+  stage?: 'small' | 'large';
+  small?: Uint8Array;
 }
 
 export interface SampleDone {
@@ -73,6 +87,8 @@ export interface SampleDone {
   ms: number;
   /** Device → CPU reads of the whole batch, when the sampler draws on the device (WebGPU); else absent. */
   readbacks?: number;
+  /** Multi-scale pairs: the small images [B,s,s,C] the large ones were drawn given (all of them, even if stopped). */
+  small?: Uint8Array;
 }
 
 export interface InspectArgs {
@@ -81,6 +97,12 @@ export interface InspectArgs {
   row: number;
   col: number;
   temperature: number;
+  /**
+   * Multi-scale pairs: 'small' asks the small model about `image` (a small image); 'large' (the default) asks
+   * the large model, given `small`, the small image [s,s,C] it was drawn given.
+   */
+  stage?: 'small' | 'large';
+  small?: Uint8Array;
 }
 
 /** For each channel (R, G, B or the single grey/binary one), the distribution it was drawn from. */

@@ -3,19 +3,28 @@
  * A thin dispatcher: the work is in src/core; model I/O in ./models.
  */
 import * as tf from '@tensorflow/tfjs';
-import { categories, probabilities, type ModelCard, type PixelModel } from '../core/index';
+import { categories, checkPair, probabilities, type ModelCard, type PixelModel } from '../core/index';
 import { warmUp } from '../gpu/calibrate';
 import { label, unit } from '../gpu/names';
 import { currentDevice } from '../gpu/backend';
 import { activate, chooseFor, startDefault } from './backends';
 import { codecHandlers } from './codec';
 import * as models from './models';
+import { samplePair } from './pair';
 import type { SampleDone, SampleFrame, SamplerApi } from './protocol';
 import { serve, withTransfer } from './rpc';
 import { FRAME_MS, sample } from './sampler';
 
-/** The loaded model, the source it came from and the backend it lives on. */
-let current: { key: string; backend: string; model: PixelModel; card: ModelCard } | null = null;
+/**
+ * The loaded model, the source it came from and the backend it lives on; for a Multi-Scale PixelRNN, `model`
+ * is its conditional large half and `small` its unconditional small half.
+ */
+let current: { key: string; backend: string; model: PixelModel; card: ModelCard; small?: { model: PixelModel; card: ModelCard } } | null = null;
+
+function dispose(c: typeof current): void {
+  c?.model.dispose();
+  c?.small?.model.dispose();
+}
 
 function requireModel(): PixelModel {
   if (!current) throw new Error('No model is loaded yet');
@@ -32,27 +41,43 @@ const notify = serve<SamplerApi>({
    * calibrated now on a throw-away model of the same shape; 3) build it there; 4) warm up the cached
    * sampler (compiles a GPU backend's kernels now, not at the first sub-pixel).
    */
-  async load({ source, batch, forced, known }, ctx) {
-    const artifacts = await models.readArtifacts(source, (fraction) => ctx.emit({ fraction, phase: 'download' }));
+  async load({ source, small, batch, forced, known }, ctx) {
+    const artifacts = await models.readArtifacts(source, (fraction) => ctx.emit({ fraction: small ? fraction / 2 : fraction, phase: 'download' }));
+    const smallArtifacts = small ? await models.readArtifacts(small, (fraction) => ctx.emit({ fraction: 0.5 + fraction / 2, phase: 'download' })) : null;
     const config = await models.configOf(source, artifacts);
     ctx.emit({ fraction: 1, phase: 'calibrate', message: 'Choosing the fastest backend for sampling…' });
     const { choice, shapeKey, env } = await chooseFor('sampling', config, { forced, known }, batch, (m) =>
       ctx.emit({ fraction: 1, phase: 'calibrate', message: `${label(m.name)}: ${m.rate ? `${Math.round(m.rate)} ${unit('sampling')}` : m.note}` }),
     );
     await activate(choice, env, notify);
-    const key = models.sourceKey(source);
+    const key = models.sourceKey(source) + (small ? ` + ${models.sourceKey(small)}` : '');
     if (current?.key !== key || current.backend !== choice.name) {
       const built = await models.build(source, artifacts);
-      current?.model.dispose();
-      current = { key, backend: choice.name, ...built };
+      const builtSmall = small ? await models.build(small, smallArtifacts) : undefined;
+      try {
+        if (builtSmall) checkPair(builtSmall.model.config, built.model.config);
+        else if (built.model.config.condition) throw new Error('This is the conditional half of a multi-scale pair: it needs its small model');
+      } catch (e) {
+        dispose({ key, backend: choice.name, ...built, small: builtSmall });
+        throw e;
+      }
+      dispose(current);
+      current = { key, backend: choice.name, ...built, small: builtSmall };
     }
     ctx.emit({ fraction: 1, phase: 'warm-up', message: `Compiling the sampler on ${label(choice.name)}…` });
+    if (current.small) await warmUp(current.small.model, batch);
     await warmUp(current.model, batch);
-    return { config: current.model.config, card: current.card, params: current.model.params.count(), backend: choice, shapeKey };
+    const pair = current.small ? { small: { config: current.small.model.config, card: current.small.card, params: current.small.model.params.count() } } : {};
+    return { config: current.model.config, card: current.card, params: current.model.params.count(), backend: choice, shapeKey, ...pair };
   },
 
   async sample(args, ctx) {
     const model = requireModel();
+    if (current?.small) {
+      if (args.known) throw new Error('Inpainting is not supported for a Multi-Scale PixelRNN');
+      const done = await samplePair(current.small.model, model, { count: args.count, seed: args.seed, temperature: args.temperature, signal: ctx.signal, emit: (f, t) => ctx.emit(f, t) });
+      return withTransfer(done, [done.images.buffer, done.logProb.buffer, done.small!.buffer]);
+    }
     let last = 0;
     const started = performance.now();
     let steps = 0;
@@ -79,13 +104,16 @@ const notify = serve<SamplerApi>({
     return withTransfer(done, [done.images.buffer, done.logProb.buffer]);
   },
 
-  async inspect({ image, row, col, temperature }) {
-    const model = requireModel();
-    const { height: H, width: W, channels: C } = model.config;
+  async inspect({ image, row, col, temperature, stage, small }) {
+    // a multi-scale pair: the small model for the small image, else the large one given the small image
+    const model = stage === 'small' && current?.small ? current.small.model : requireModel();
+    const { height: H, width: W, channels: C, condition } = model.config;
+    if (condition && small?.length !== condition.smallHeight * condition.smallWidth * C) throw new Error('This model draws its pixels given a small image: pass the small image of the sample');
     const K = categories(model.config) === 2 ? 1 : 256;
     const slice = tf.tidy(() => {
       const x = tf.tensor4d(image, [1, H, W, C], 'int32').toFloat();
-      const logits = model.logits(x); // [1,H,W,C,256] or [1,H,W,C]
+      const s = condition ? tf.tensor4d(small!, [1, condition.smallHeight, condition.smallWidth, C], 'int32').toFloat() : undefined;
+      const logits = model.logits(x, s); // [1,H,W,C,256] or [1,H,W,C]
       return K === 1 ? logits.slice([0, row, col, 0], [1, 1, 1, C]) : logits.slice([0, row, col, 0, 0], [1, 1, 1, C, K]);
     });
     const data = (await slice.data()) as Float32Array;
@@ -109,7 +137,7 @@ const notify = serve<SamplerApi>({
     model.dispose();
     // The model loaded from this key holds the replaced weights: the next load must read the new ones.
     if (current?.key === models.sourceKey({ kind: 'indexeddb', key })) {
-      current.model.dispose();
+      dispose(current);
       current = null;
     }
     return info;

@@ -62,6 +62,28 @@ export class MultiScaleModel {
   }
 }
 
+/**
+ * Blank small images (all zeros) for a conditional model, where a sampler must run without real ones: warm-up
+ * and backend calibration only time the kernels. Undefined for an unconditional model.
+ */
+export function placeholderSmall(config: ModelConfig, count: number): Uint8Array | undefined {
+  const c = config.condition;
+  return c ? new Uint8Array(count * c.smallHeight * c.smallWidth * config.channels) : undefined;
+}
+
+/** Nearest-neighbour enlargement of uint8 [B,s,s,C] images by `factor`: how the page shows a small image over the large one. */
+export function enlarge(small: Uint8Array, count: number, height: number, width: number, channels: number, factor: number): Uint8Array {
+  const W = width * factor;
+  const out = new Uint8Array(count * height * factor * W * channels);
+  for (let b = 0; b < count; b++)
+    for (let y = 0; y < height * factor; y++)
+      for (let x = 0; x < W; x++) {
+        const from = ((b * height + Math.floor(y / factor)) * width + Math.floor(x / factor)) * channels;
+        out.set(small.subarray(from, from + channels), ((b * height * factor + y) * W + x) * channels);
+      }
+  return out;
+}
+
 /** Throws unless `small` is an unconditional model of the images `large` is conditioned on. */
 export function checkPair(small: ModelConfig, large: ModelConfig): void {
   const c = large.condition;

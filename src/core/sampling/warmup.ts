@@ -1,3 +1,4 @@
+import { placeholderSmall } from '../models/multiScale';
 import type { PixelModel } from '../models/pixelModel';
 import { sampleCached } from './cached';
 import { sampleCachedOnDevice } from './device';
@@ -18,6 +19,7 @@ export async function warmUpSampler(model: PixelModel, batch: number, draw: 'cpu
   await (draw === 'device' ? sampleCachedOnDevice : sampleCached)(model, {
     count: batch,
     seed: 0,
+    small: placeholderSmall(model.config, batch), // a conditional model's kernels, on blank small images
     signal: stop.signal,
     onStep: (p) => {
       steps = p.done;

@@ -130,14 +130,14 @@ export async function selectModel(id: string, options: { autostart?: boolean } =
   try {
     const loaded = await samplerClient().call(
       'load',
-      { source: entry.source, batch: getState().sampleSettings.count, forced: url.backend, known: env ? knownChoices(env.deviceKey, 'sampling') : {} },
+      { source: entry.source, small: entry.small, batch: getState().sampleSettings.count, forced: url.backend, known: env ? knownChoices(env.deviceKey, 'sampling') : {} },
       { onEvent: (p) => seq === loadSeq && patch('model', { progress: p.fraction, note: p.message ?? null }) },
     );
     if (env) remember(env.deviceKey, 'sampling', loaded.shapeKey, loaded.backend);
     if (seq !== loadSeq) return;
     setState((s) => ({
       backend: { ...s.backend, sampling: loaded.backend },
-      model: { status: 'ready', id, progress: 1, note: null, config: loaded.config, card: loaded.card, params: loaded.params, error: null },
+      model: { status: 'ready', id, progress: 1, note: null, config: loaded.config, card: loaded.card, params: loaded.params, error: null, small: loaded.small ?? null },
       // A picture chosen for another model's size is dropped; a new mask follows the new size.
       inpaint: sameShape(s.model.config, loaded.config) ? s.inpaint : { ...s.inpaint, source: null, sourceName: null, mask: null, undo: [] },
     }));

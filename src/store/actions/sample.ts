@@ -31,7 +31,13 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
   const per = config.height * config.width * config.channels;
   const startedAt = performance.now();
   const drawnAt = drawnCounter(args, per);
-  const toDraw = drawnAt(per);
+  // A multi-scale pair draws its small images first: they count towards the sub-pixels drawn.
+  const pair = model.small?.config ?? null;
+  const smallPer = pair ? pair.height * pair.width * pair.channels : 0;
+  const factor = pair ? config.height / pair.height : 1;
+  const stageLog: NonNullable<SampleRun['stageLog']> = [];
+  let smallDone = 0;
+  const toDraw = smallPer + drawnAt(per);
   write({
     ...emptyRun(),
     status: 'running',
@@ -44,6 +50,11 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
     startedAt,
     seed: args.seed,
     temperature: args.temperature,
+    stage: pair ? 'small' : null,
+    small: pair ? new Uint8Array(args.count * smallPer) : null,
+    smallConfig: pair,
+    smallDone: 0,
+    stageLog,
   });
   try {
     const done = await samplerClient().call('sample', args, {
@@ -51,12 +62,21 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
       onEvent: (f) => {
         if (active !== controller) return;
         const secs = (performance.now() - startedAt) / 1000;
-        const drawn = drawnAt(f.done);
-        write({ images: f.images, done: f.done, total: f.total, drawn, row: f.row, col: f.col, channel: f.channel, subPixelsPerSecond: secs > 0 ? (drawn * args.count) / secs : 0 });
+        if (f.stage && stageLog.at(-1)?.stage !== f.stage) stageLog.push({ stage: f.stage, smallDone: f.stage === 'small' ? 0 : smallDone });
+        if (f.stage === 'small') {
+          // the small image, enlarged in the main grid: rows of it finished are the large rows not dimmed
+          const drawn = (smallDone = f.done);
+          const rowsDone = Math.floor(f.done / (pair!.width * pair!.channels)) * factor;
+          write({ images: f.images, small: f.small, smallDone: f.done, stage: 'small', stageLog: [...stageLog], done: rowsDone * config.width * config.channels, drawn, row: f.row * factor, col: f.col * factor, channel: f.channel, subPixelsPerSecond: secs > 0 ? (drawn * args.count) / secs : 0 });
+          return;
+        }
+        const drawn = smallPer + drawnAt(f.done);
+        write({ images: f.images, done: f.done, total: f.total, drawn, row: f.row, col: f.col, channel: f.channel, subPixelsPerSecond: secs > 0 ? (drawn * args.count) / secs : 0, ...(f.stage ? { stage: f.stage, stageLog: [...stageLog] } : {}) });
       },
     });
     const status = done.stopped ? 'stopped' : 'done';
-    write({ images: done.images, logProb: done.logProb, readbacks: done.readbacks ?? null, status, done: done.stopped ? undefined : per, drawn: done.stopped ? undefined : toDraw, subPixelsPerSecond: done.ms > 0 ? (drawnAt(done.steps) * args.count * 1000) / done.ms : 0 });
+    write({ images: done.images, logProb: done.logProb, readbacks: done.readbacks ?? null, status, done: done.stopped ? undefined : per, drawn: done.stopped ? undefined : toDraw, subPixelsPerSecond: done.ms > 0 ? ((pair ? done.steps : drawnAt(done.steps)) * args.count * 1000) / done.ms : 0 });
+    if (done.small) write({ small: done.small, stage: null, ...(done.stopped ? {} : { smallDone: smallPer }) });
     return status;
   } catch (e) {
     write({ status: e instanceof WorkerGoneError ? 'stopped' : 'error', error: (e as Error).message });
@@ -100,22 +120,27 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
  * model that drew it. After a switch of model the samples belong to another model: they are not sent to
  * the new one (its distributions would be labelled as theirs, or not fit their shape at all).
  */
-export async function inspectPixel(index: number, row: number, col: number): Promise<void> {
+export async function inspectPixel(index: number, row: number, col: number, stage?: 'small' | 'large'): Promise<void> {
   const { sample, model } = getState();
   if (sample.status !== 'done' || !sample.images || !sample.config) return;
   if (sample.modelId !== model.id || model.status !== 'ready') {
     setState({ inspect: { index, row, col, status: 'error', result: null, error: 'These samples were drawn by another model than the one loaded now: press Sample to draw new ones, then inspect them.' } });
     return;
   }
-  const { height: H, width: W, channels: C } = sample.config;
-  const per = H * W * C;
-  const image = sample.images.slice(index * per, (index + 1) * per);
+  // A multi-scale pair: a pixel of the small image (the small model's), or of the large one (given the small image).
+  const slice = (images: Uint8Array, c: { height: number; width: number; channels: number }) => {
+    const per = c.height * c.width * c.channels;
+    return images.slice(index * per, (index + 1) * per);
+  };
+  const small = sample.small && sample.smallConfig ? slice(sample.small, sample.smallConfig) : undefined;
+  const image = stage === 'small' && small ? small : slice(sample.images, sample.config);
   const drawn = sample.images;
-  setState({ inspect: { index, row, col, status: 'loading', result: null, error: null } });
+  setState({ inspect: { index, row, col, status: 'loading', result: null, error: null, ...(stage ? { stage } : {}) } });
   // The answer counts only while the same samples and the same model are on the page.
-  const current = (s: ReturnType<typeof getState>) => s.sample.images === drawn && s.model.id === sample.modelId && s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col;
+  const current = (s: ReturnType<typeof getState>) =>
+    s.sample.images === drawn && s.model.id === sample.modelId && s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col && s.inspect.stage === stage;
   try {
-    const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature });
+    const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature, ...(small ? { stage: stage ?? 'large', small } : {}) });
     setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'ready', result } } : {}));
   } catch (e) {
     setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'error', error: (e as Error).message } } : {}));

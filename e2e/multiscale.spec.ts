@@ -1,0 +1,68 @@
+import { expect, test, type Page } from '@playwright/test';
+import { open, samplePixels, waitModel } from './helpers';
+
+/** The fixture pair of e2e/fixtures/make-models.ts: 4×4 RGB small model, 8×8 RGB large model given it. */
+const ID = 'test-emoji64-multiscale';
+const SMALL = 4 * 4 * 3;
+const LARGE = 8 * 8 * 3;
+
+async function smallPixels(page: Page): Promise<number[]> {
+  return page.evaluate(() => Array.from(window.__pixelrnn!.state().sample.small ?? []));
+}
+
+/** Clicks pixel (row, col) of the first image of a grid canvas. */
+async function pick(page: Page, testId: string, row: number, col: number): Promise<void> {
+  const grid = page.getByTestId(testId);
+  const box = (await grid.boundingBox())!;
+  const scale = box.width / (await grid.evaluate((c: HTMLCanvasElement) => c.width));
+  await page.mouse.click(box.x + (col + 0.5) * scale, box.y + (row + 0.5) * scale);
+}
+
+test('Emoji-64, Multi-Scale PixelRNN: the small image is drawn first, then the large one given it; the seed repeats', async ({ page }) => {
+  await open(page, { model: ID, seed: 5, count: 2, backend: 'cpu' });
+  await waitModel(page, ID);
+  await expect(page.getByTestId('dataset-emoji64')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('arch-multiscale')).toHaveAttribute('aria-pressed', 'true');
+
+  const large = await samplePixels(page);
+  expect(large).toHaveLength(2 * LARGE);
+  // Stages in the order they began, each with how many small sub-pixels were drawn then: the small stage from
+  // nothing, the large stage only once the small images were complete.
+  await expect(page.getByTestId('samples')).toHaveAttribute('data-stages', `small@0,large@${SMALL}`);
+  await expect(page.getByTestId('samples')).toHaveAttribute('data-stage', '');
+  const small = await smallPixels(page);
+  expect(small).toHaveLength(2 * SMALL);
+  expect(new Set(small).size).toBeGreaterThan(10); // drawn, not blank
+  expect(new Set(large).size).toBeGreaterThan(10);
+  await expect(page.getByTestId('sample-small-grid')).toBeVisible();
+  await expect(page.getByTestId('progress')).toContainText(`done: ${SMALL + LARGE} sub-pixels`);
+
+  await page.reload();
+  expect(await samplePixels(page)).toEqual(large);
+  expect(await smallPixels(page)).toEqual(small);
+});
+
+test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint tab says inpainting is not supported', async ({ page }) => {
+  await open(page, { model: ID, seed: 2, count: 1, backend: 'cpu' });
+  await waitModel(page, ID);
+  const large = await samplePixels(page);
+  const small = await smallPixels(page);
+  const inspector = page.getByTestId('inspector');
+
+  // A pixel of the small image: the small model's distributions, and the values it drew there.
+  await pick(page, 'sample-small-grid', 1, 2);
+  await expect(inspector).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('dist-0')).toContainText(`drew ${small[(1 * 4 + 2) * 3]}`);
+  await expect(page.getByTestId('dist-2')).toContainText(`drew ${small[(1 * 4 + 2) * 3 + 2]}`);
+  const smallSum = Number(await page.getByTestId('dist-1').getAttribute('data-sum'));
+  expect(Math.abs(smallSum - 1)).toBeLessThan(1e-6);
+
+  // A pixel of the large image: the large model's, given the small image.
+  await pick(page, 'sample-grid', 6, 3);
+  await expect(inspector).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('dist-0')).toContainText(`drew ${large[(6 * 8 + 3) * 3]}`);
+  await expect(page.getByTestId('dist-1')).toHaveAttribute('data-k', '256');
+
+  await page.getByTestId('tab-inpaint').click();
+  await expect(page.getByTestId('inpaint-unsupported')).toContainText('Inpainting is not supported for the Multi-Scale PixelRNN');
+});
