@@ -33,7 +33,9 @@
  *
  * Pause/resume: abort the signal given to run(); it yields to the event loop before every chunk (so a worker
  * sees the abort), drops the step in flight (its batch comes again next time) and returns; call run() again.
- * Checkpoint I/O is in ./checkpoint.ts, the faster cpu kernels (registered only during steps) in ./cpuKernels.ts.
+ * Files by job: the loop and its events in ./trainer.ts (types in ./events.ts, ./options.ts), a step's tensor math
+ * in ./step.ts, checkpoint I/O in ./checkpoint.ts, the faster cpu kernels (registered only during steps) in
+ * ./cpuKernels.ts, sizes to train from scratch in ./scratch.ts.
  * Determinism: the same model config (its seed), data seed and options give the same losses and weights;
  * a run restored from a checkpoint continues exactly as if never stopped.
  */

@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { fromArtifacts, type ModelCard } from '../io/artifacts';
-import { bitsPerDim, meanNll } from '../likelihood';
+import { bitsPerDim } from '../likelihood';
 import { dims } from '../models/config';
 import type { PixelModel } from '../models/pixelModel';
 import { makeCheckpoint, restoreSlots, splitCheckpoint, trainerStateOf, CHECKPOINT_FORMAT, type TrainerState } from './checkpoint';
 import { useFastCpuKernels } from './cpuKernels';
-import { evaluateNll, imagesToTensor, now, yieldToEventLoop } from './evaluate';
+import { evaluateNll, now, yieldToEventLoop } from './evaluate';
 import { TrainingDivergedError, type DoneEvent, type EvalEvent, type SkipEvent, type StepEvent, type StopReason, type TrainEvent, type TrainListener } from './events';
 import { Optimizer, type OptimizerConfig } from './optimizers';
 import type { ResolvedOptions, TrainerOptions } from './options';
 import { learningRateAt, validateSchedule } from './schedule';
+import { chunkGradient, proposeUpdate } from './step';
 import type { BatchSource, EvalSet } from './sources';
 
 export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint';
@@ -158,12 +159,12 @@ export class Trainer {
             return null;
           }
         }
-        const part = this.chunkGradient(batch.images, k * chunk, Math.min(chunk, batch.size - k * chunk), batch.size, vars);
+        const part = chunkGradient(this.model, source.imageShape, batch.images, k * chunk, Math.min(chunk, batch.size - k * chunk), batch.size, vars);
         const prev = sum;
         sum = prev.length ? tf.tidy(() => part.map((t, i) => tf.add(prev[i]!, t))) : part;
         if (prev.length) tf.dispose([...prev, ...part]);
       }
-      const out = this.propose(sum, lr);
+      const out = proposeUpdate(this.optimizer, [...this.model.params.vars.keys()], sum, lr, this.options.clipNorm);
       try {
         stats = (await out.stats.data()) as Float32Array;
         const [loss, gradNorm, magnitude] = [stats[0]!, stats[1]!, stats[2]!];
@@ -211,55 +212,6 @@ export class Trainer {
     };
     this.emit(ev);
     return ev;
-  }
-
-  /**
-   * Loss and gradients of images [from, from + n) of a batch of `total`, each scaled by n / total: the
-   * mean NLL over the batch is Σ over chunks of (n / total) · (the chunk's mean NLL), and so is its
-   * gradient. Returns [loss, ...gradients in the order of `vars`].
-   */
-  private chunkGradient(images: Uint8Array, from: number, n: number, total: number, vars: tf.Variable[]): tf.Tensor[] {
-    const shape = this.data.train.imageShape;
-    const size = shape[0] * shape[1] * shape[2];
-    const { output } = this.model.config;
-    return tf.tidy(() => {
-      const x = imagesToTensor(images.subarray(from * size, (from + n) * size), shape); // [n,H,W,C]
-      const f = () => {
-        const nll = meanNll(this.model.logits(x), x, output); // scalar, nats per image
-        return (n === total ? nll : tf.mul(nll, n / total)) as tf.Scalar;
-      };
-      const { value, grads } = tf.variableGrads(f, vars);
-      return [value, ...vars.map((v) => grads[v.name]!)];
-    });
-  }
-
-  /**
-   * The update for the summed [loss, ...gradients]: clipping, the optimiser's proposal, and the stats
-   * to check, [loss, gradient norm, Σ|new weights|].
-   */
-  private propose(sum: tf.Tensor[], lr: number): { stats: tf.Tensor; weights: Map<string, tf.Tensor>; slots: Map<string, tf.Tensor> } {
-    const names = [...this.model.params.vars.keys()];
-    const clip = this.options.clipNorm;
-    let weights = new Map<string, tf.Tensor>();
-    let slots = new Map<string, tf.Tensor>();
-    const stats = tf.tidy(() => {
-      const g = new Map<string, tf.Tensor>(names.map((n, i) => [n, sum[i + 1]!]));
-      const norm = tf.sqrt(sumAll([...g.values()].map((t) => tf.sum(tf.square(t))))); // scalar
-      if (clip > 0) {
-        const factor = tf.minimum(1, tf.div(clip, tf.maximum(norm, 1e-30))); // scalar
-        for (const [n, t] of g) g.set(n, tf.mul(t, factor));
-      }
-      const p = this.optimizer.propose(g, lr);
-      weights = p.weights;
-      slots = p.slots;
-      for (const t of [...weights.values(), ...slots.values()]) tf.keep(t);
-      // Σ|new weights|: finite iff every new weight is (NaN and Inf propagate through sums on every
-      // backend, unlike max/min or isNaN, which GPU compilers may optimise away). The slots need no check:
-      // with a finite gradient norm, m, v and ms are finite, and a non-finite momentum makes a weight so.
-      const magnitude = sumAll([...weights.values()].map((t) => tf.sum(tf.abs(t))));
-      return tf.stack([sum[0]!, norm, magnitude]); // [3]
-    });
-    return { stats, weights, slots };
   }
 
   /** With `chunkSec`: the next micro-batch, from this step's seconds per chunk (at most doubling per step). */
@@ -411,17 +363,6 @@ export class Trainer {
   private emit(ev: TrainEvent): void {
     for (const l of this.listeners) l(ev);
   }
-}
-
-/**
- * Σ of scalars as a chain of adds. Not tf.addN: tfjs-webgpu binds every input of AddN as a storage buffer,
- * and more than the device's maxStorageBuffersPerShaderStage (8 by default) makes an invalid pipeline
- * whose result is garbage (seen on Dawn/SwiftShader with 14 inputs).
- */
-function sumAll(ts: tf.Tensor[]): tf.Tensor {
-  let acc = ts[0]!;
-  for (let i = 1; i < ts.length; i++) acc = tf.add(acc, ts[i]!);
-  return acc;
 }
 
 function clampInt(v: number, lo: number, hi: number): number {
