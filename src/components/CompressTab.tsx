@@ -130,7 +130,7 @@ function EncodePanel({ compress, config, zoom, modelReady, modelId }: { compress
             <div className="progress" data-testid="compress-progress">
               <progress value={encode.progress.done} max={encode.progress.total || 1} />
               <span>
-                coding {encode.progress.done}/{encode.progress.total} sub-pixels…
+                {encode.progress.note ?? `coding ${encode.progress.done}/${encode.progress.total} sub-pixels…`}
               </span>
               <button onClick={cancelCompress} data-testid="compress-cancel">
                 Cancel
@@ -230,7 +230,7 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
         >
           <span className="label">Decode a .prnn file</span>
           <input type="file" accept=".prnn,application/octet-stream" data-testid="prnn-upload" onChange={(e) => take(e.target.files?.[0])} />
-          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on its backend.</span>
+          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on the backend the file was made on.</span>
         </label>
         <div className="field">
           {decode.fileName && (
@@ -242,7 +242,7 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
             <div className="progress" data-testid="decode-progress">
               <progress value={decode.progress.done} max={decode.progress.total || 1} />
               <span>
-                decoding {decode.progress.done}/{decode.progress.total} sub-pixels (one at a time: each needs all before it)…
+                {decode.progress.note ?? `decoding ${decode.progress.done}/${decode.progress.total} sub-pixels (one at a time: each needs all before it)…`}
               </span>
               <button onClick={cancelDecode} data-testid="decode-cancel">
                 Cancel
@@ -268,11 +268,6 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
             <button onClick={() => void loadFileModelAndDecode()} data-testid="decode-load-model">
               Load {decode.fileModel} and decode
             </button>
-          )}
-          {decode.status === 'refused' && decode.refusal?.kind === 'backend' && decode.fileBackend && decode.fileModel && (
-            <a href={`?${new URLSearchParams({ model: decode.fileModel, tab: 'compress', autostart: '0', backend: decode.fileBackend })}`} data-testid="decode-switch-backend">
-              Reopen on {decode.fileBackend}, then drop the file again
-            </a>
           )}
           {decode.status === 'error' && (
             <p className="error" data-testid="decode-error">

@@ -6,6 +6,8 @@ import type { BaselineSizes } from '../worker/codecProtocol';
 export interface CodecProgressState {
   done: number;
   total: number;
+  /** Before coding starts: what the worker is doing (loading the model on its backend). */
+  note?: string;
 }
 
 export interface CompressState {

@@ -1,29 +1,51 @@
 /**
- * The sampling worker's codec methods: routes to src/core/codec with the model the worker holds, on the
- * backend it samples with (the file records that backend; only it decodes the file). A refusal of the
- * codec (CodecError) comes back as a value with its kind, so the page can show it as a refusal rather
- * than as a failure of the worker.
+ * The codec worker's methods (codec.worker.ts): routes to src/core/codec. The worker loads the page's model
+ * itself (same source as the sampling worker) on the backend codecBackend.ts picks: wasm to encode unless
+ * `?backend=` says otherwise, and for a decode the backend the file names. A refusal of the codec (CodecError)
+ * comes back as a value with its kind, so the page shows it as a refusal, not as a failure of the worker.
  */
-import { CodecError, codecModel, decodeImage, encodeImage, headerBytes, type CodecModel } from '../core/codec/index';
+import { CodecError, codecModel, decodeImage, encodeImage, headerBytes, readHeader, type CodecModel } from '../core/codec/index';
 import type { PixelModel } from '../core/index';
+import { useBackend } from '../gpu/backend';
+import type { BackendName } from '../gpu/names';
+import { environment } from './backends';
 import { baselineSizes } from './baselines';
+import { decodeBackend, encodeBackend } from './codecBackend';
 import type { CodecApi, CodecProgress, CodecRefusal } from './codecProtocol';
+import * as models from './models';
+import type { ModelSource } from './protocol';
 import type { CallContext, Handlers } from './rpc';
 import { withTransfer } from './rpc';
 
 /** Progress goes out at most this often (ms). */
 const PROGRESS_MS = 50;
 
-/** The weights' fingerprint is read once per loaded model and id. */
-const prepared = new WeakMap<PixelModel, { id: string; cm: Promise<CodecModel> }>();
+/** The model this worker holds: its source, id and backend, with its weights' fingerprint read once. */
+let held: { key: string; id: string; backend: BackendName; model: PixelModel; cm: CodecModel } | null = null;
 
-function prepare(model: PixelModel, id: string): Promise<CodecModel> {
-  const hit = prepared.get(model);
-  if (hit?.id === id) return hit.cm;
-  const cm = codecModel(model, id);
-  prepared.set(model, { id, cm });
-  cm.catch(() => prepared.delete(model));
-  return cm;
+/** One model load at a time (an encode and a decode may ask at once). */
+let loading: Promise<unknown> = Promise.resolve();
+
+async function hold(source: ModelSource, id: string, backend: BackendName, ctx: CallContext<CodecProgress>, total: number): Promise<CodecModel> {
+  const key = models.sourceKey(source);
+  const run = loading.then(async () => {
+    if (held && held.key === key && held.id === id && held.backend === backend) return held.cm;
+    ctx.emit({ done: 0, total, note: `loading the model on ${backend}…` });
+    const artifacts = await models.readArtifacts(source);
+    held?.model.dispose();
+    held = null;
+    await useBackend(backend, await environment());
+    const { model } = await models.build(source, artifacts);
+    try {
+      held = { key, id, backend, model, cm: await codecModel(model, id) };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return held.cm;
+  });
+  loading = run.catch(() => undefined);
+  return run;
 }
 
 function progress(ctx: CallContext<CodecProgress>): (done: number, total: number) => void {
@@ -45,37 +67,41 @@ async function refusals<T>(work: () => Promise<T>): Promise<T | CodecRefusal> {
   }
 }
 
-export function codecHandlers(model: () => PixelModel): Handlers<CodecApi> {
-  return {
-    async compress({ image, modelId }, ctx) {
-      const out = await refusals(async () => {
-        const started = performance.now();
-        const enc = await encodeImage(await prepare(model(), modelId), image, { onProgress: progress(ctx), signal: ctx.signal });
-        return {
-          ok: true as const,
-          file: enc.file,
-          headerBytes: headerBytes(new TextEncoder().encode(modelId).length),
-          payloadBytes: enc.payloadBytes,
-          modelBits: enc.modelBits,
-          nllBits: enc.nllBits,
-          backend: enc.header.backend,
-          ms: performance.now() - started,
-        };
-      });
-      return out.ok ? withTransfer(out, [out.file.buffer as ArrayBuffer, out.modelBits.buffer as ArrayBuffer]) : out;
-    },
+export const codecHandlers: Handlers<CodecApi> = {
+  async compress({ image, modelId, source, forced }, ctx) {
+    const out = await refusals(async () => {
+      const backend = encodeBackend((await environment()).probes, forced);
+      const cm = await hold(source, modelId, backend, ctx, image.length);
+      const started = performance.now();
+      const enc = await encodeImage(cm, image, { onProgress: progress(ctx), signal: ctx.signal });
+      return {
+        ok: true as const,
+        file: enc.file,
+        headerBytes: headerBytes(new TextEncoder().encode(modelId).length),
+        payloadBytes: enc.payloadBytes,
+        modelBits: enc.modelBits,
+        nllBits: enc.nllBits,
+        backend: enc.header.backend,
+        ms: performance.now() - started,
+      };
+    });
+    return out.ok ? withTransfer(out, [out.file.buffer as ArrayBuffer, out.modelBits.buffer as ArrayBuffer]) : out;
+  },
 
-    async restore({ file, modelId }, ctx) {
-      const out = await refusals(async () => {
-        const started = performance.now();
-        const dec = await decodeImage(await prepare(model(), modelId), file, { onProgress: progress(ctx), signal: ctx.signal });
-        return { ok: true as const, image: dec.image, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started };
-      });
-      return out.ok ? withTransfer(out, [out.image.buffer as ArrayBuffer]) : out;
-    },
+  async restore({ file, modelId, source }, ctx) {
+    const out = await refusals(async () => {
+      const header = readHeader(file);
+      const backend = decodeBackend((await environment()).probes, header.backend);
+      if (!backend.ok) throw new CodecError('backend', backend.message);
+      const cm = await hold(source, modelId, backend.name, ctx, header.height * header.width * header.channels);
+      const started = performance.now();
+      const dec = await decodeImage(cm, file, { onProgress: progress(ctx), signal: ctx.signal });
+      return { ok: true as const, image: dec.image, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started };
+    });
+    return out.ok ? withTransfer(out, [out.image.buffer as ArrayBuffer]) : out;
+  },
 
-    async baselines({ image, height, width, channels, binary }) {
-      return baselineSizes({ pixels: image, height, width, channels, binary });
-    },
-  };
-}
+  async baselines({ image, height, width, channels, binary }) {
+    return baselineSizes({ pixels: image, height, width, channels, binary });
+  },
+};

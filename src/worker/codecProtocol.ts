@@ -1,14 +1,18 @@
 /**
- * The sampling worker's codec methods (the Compress tab): their arguments, results and progress events.
+ * The codec worker's API (codec.worker.ts, the Compress tab): arguments, results and progress events.
  * Pixels travel as uint8 [H,W,C] (0/1 for binary models); files as the .prnn bytes; both transferred.
  */
 import type { BackendFamily, CodecErrorKind } from '../core/codec/index';
+import type { BackendName } from '../gpu/names';
+import type { ModelSource } from './protocol';
 import type { Method } from './rpc';
 
 /** Sub-pixels coded so far, sent at most every few tens of milliseconds. */
 export interface CodecProgress {
   done: number;
   total: number;
+  /** What happens before coding starts (loading the model on its backend). */
+  note?: string;
 }
 
 export interface CompressArgs {
@@ -16,6 +20,10 @@ export interface CompressArgs {
   image: Uint8Array;
   /** The id written in the file (the registry id of the loaded model): a decoder must load the same. */
   modelId: string;
+  /** Where the worker loads that model from (the registry's source of the page's model). */
+  source: ModelSource;
+  /** `?backend=`: code on it, if it runs here (else wasm, else cpu: codecBackend.ts). */
+  forced: BackendName | null;
 }
 
 export interface Compressed {
@@ -41,7 +49,9 @@ export type CompressResult = ({ ok: true } & Compressed) | CodecRefusal;
 
 export interface RestoreArgs {
   file: Uint8Array;
+  /** The page's model: the file must have been made with it (else refused, naming the file's model). */
   modelId: string;
+  source: ModelSource;
 }
 
 export type RestoreResult =
@@ -65,9 +75,9 @@ export interface BaselineSizes {
 }
 
 export type CodecApi = {
-  /** Codes an image with the loaded model (the cached sampler's logits on the sampling backend). */
+  /** Codes an image with the model (the cached sampler's logits, on the backend codecBackend.ts picks). */
   compress: Method<CompressArgs, CompressResult, CodecProgress>;
-  /** Decodes a .prnn file with the loaded model, or says why it cannot. */
+  /** Decodes a .prnn file with the model, on the backend the file names, or says why it cannot. */
   restore: Method<RestoreArgs, RestoreResult, CodecProgress>;
   /** PNG and WebP-lossless sizes of an image [H,W,C] of the loaded model's shape. */
   baselines: Method<{ image: Uint8Array; height: number; width: number; channels: 1 | 3; binary: boolean }, BaselineSizes>;

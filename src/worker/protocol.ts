@@ -5,7 +5,6 @@
 import type { ModelCard, ModelConfig } from '../core/index';
 import type { Decoded, InputShape } from '../canvas/decodeImage';
 import type { BackendChoice, BackendName, Environment } from '../gpu/names';
-import type { CodecApi } from './codecProtocol';
 import type { Method } from './rpc';
 
 /** Where a model comes from. */
@@ -139,7 +138,7 @@ export type SamplerApi = {
   /** Reads model.json + weights (from files), checks them, and stores them in IndexedDB under `key`. */
   importModel: Method<{ json: string; weights: ArrayBuffer; key: string }, Pick<LoadedModel, 'config' | 'card' | 'params'>>;
   debug: Method<{ what: 'crash' | 'loseDevice' }, void>;
-} & CodecApi;
+};
 
 export interface TrainArgs {
   source: ModelSource;

@@ -8,7 +8,6 @@ import { warmUp } from '../gpu/calibrate';
 import { label, unit } from '../gpu/names';
 import { currentDevice } from '../gpu/backend';
 import { activate, chooseFor, startDefault } from './backends';
-import { codecHandlers } from './codec';
 import * as models from './models';
 import { samplePair } from './pair';
 import type { SampleDone, SampleFrame, SamplerApi } from './protocol';
@@ -149,7 +148,4 @@ const notify = serve<SamplerApi>({
       setTimeout(() => notify({ type: 'fatal', message: 'Simulated crash of the sampling worker' }));
     else currentDevice()?.destroy();
   },
-
-  // The Compress tab: .prnn files with the loaded model, and the PNG / WebP sizes beside them.
-  ...codecHandlers(requireModel),
 });

@@ -1,21 +1,54 @@
 /**
  * The Compress tab: a picture (test image or upload, through Inpaint's paths) → its .prnn file with the
  * loaded model, the PNG / WebP sizes beside it and its surprise map; a .prnn file → the picture again.
- * The coding runs in the sampling worker (src/worker/codec.ts), which holds the model; one encode and
- * one decode at a time, each cancellable.
+ * The coding runs in the codec worker (src/worker/codec.worker.ts), which loads the page's model from the
+ * same source on its own backend (src/worker/codecBackend.ts), so sampling and coding never wait for each
+ * other. One encode and one decode at a time, each cancellable. The worker starts on first use; if it
+ * dies, the call in flight says so and the next one starts a fresh worker.
  */
 import { downloadBlob } from '../../canvas/export';
 import { decodeFile } from '../../canvas/decode';
 import { readHeader } from '../../core/codec/index';
-import { CallAbortedError } from '../../worker/rpc';
+import type { CodecApi } from '../../worker/codecProtocol';
+import { CallAbortedError, WorkerClient, WorkerGoneError } from '../../worker/rpc';
 import { initialCompress, type CompressState } from '../compressState';
 import { getState, setState } from '../store';
-import { samplerClient } from '../workers';
-import { selectModel } from './app';
+import { forcedBackend, selectModel } from './app';
 import { inputShape } from './inpaint';
-import { stopSampling } from './sample';
 
 export { testImages } from './inpaint';
+
+let client: WorkerClient<CodecApi> | null = null;
+
+function codec(): WorkerClient<CodecApi> {
+  if (!client) {
+    const w = new Worker(new URL('../../worker/codec.worker.ts', import.meta.url), { type: 'module', name: 'codec' });
+    client = new WorkerClient<CodecApi>(
+      w,
+      (n) => console.info(`[codec] ${n.message}`),
+      () => undefined, // reported by the call in flight (below)
+    );
+  }
+  return client;
+}
+
+/** A call to the codec worker; a crashed worker is dropped, so the next call starts a fresh one. */
+async function call<M extends keyof CodecApi & string>(method: M, args: CodecApi[M]['args'], options: Parameters<WorkerClient<CodecApi>['call']>[2] = {}): Promise<CodecApi[M]['result']> {
+  try {
+    return await codec().call(method, args, options as never);
+  } catch (e) {
+    if (e instanceof WorkerGoneError) {
+      client?.terminate();
+      client = null;
+    }
+    throw e;
+  }
+}
+
+/** Where the codec worker loads the page's model from. */
+function sourceOf(id: string) {
+  return getState().registry.models.find((m) => m.id === id)?.source ?? null;
+}
 
 let encoding: AbortController | null = null;
 let decoding: AbortController | null = null;
@@ -50,7 +83,7 @@ async function measureBaselines(pixels: Uint8Array): Promise<void> {
   const config = getState().model.config;
   if (!config) return;
   try {
-    const sizes = await samplerClient().call('baselines', { image: pixels, ...inputShape(config) });
+    const sizes = await call('baselines', { image: pixels, ...inputShape(config) });
     patchCompress((c) => (c.source === pixels ? { baselines: sizes } : {}));
   } catch (e) {
     const why = (e as Error).message;
@@ -68,8 +101,9 @@ export async function compressImage(): Promise<void> {
     patchCompress(() => ({ message: `This picture was prepared for another model's size: pick it again for ${config.width}×${config.height}.` }));
     return;
   }
+  const modelSource = sourceOf(model.id);
+  if (!modelSource) return;
   cancelCompress();
-  stopSampling(); // the worker codes faster alone
   const controller = new AbortController();
   encoding = controller;
   const modelId = model.id;
@@ -77,7 +111,11 @@ export async function compressImage(): Promise<void> {
   const current = () => encoding === controller && getState().compress.source === source;
   try {
     // A copy travels (the page keeps its picture).
-    const out = await samplerClient().call('compress', { image: source.slice(), modelId }, { signal: controller.signal, onEvent: (p) => current() && patchEncode({ progress: p }) });
+    const out = await call(
+      'compress',
+      { image: source.slice(), modelId, source: modelSource, forced: forcedBackend() },
+      { signal: controller.signal, onEvent: (p) => current() && patchEncode({ progress: p }) },
+    );
     if (!current()) return;
     if (out.ok) {
       const { ok: _, ...result } = out;
@@ -135,12 +173,14 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
       if (err.kind) return refuse(err.kind, err.message);
       throw e;
     }
-    if (model.status !== 'ready' || !model.config || !model.id) return patchDecode({ status: 'error', error: 'No model is loaded yet: wait for it, then drop the file again.' });
+    const modelSource = model.id ? sourceOf(model.id) : null;
+    if (model.status !== 'ready' || !model.config || !model.id || !modelSource)
+      return patchDecode({ status: 'error', error: 'No model is loaded yet: wait for it, then drop the file again.' });
     const config = model.config;
     patchDecode({ progress: { done: 0, total } });
-    const out = await samplerClient().call(
+    const out = await call(
       'restore',
-      { file: bytes, modelId: model.id },
+      { file: bytes, modelId: model.id, source: modelSource },
       { signal: controller.signal, transfer: [bytes.buffer], onEvent: (p) => current() && patchDecode({ progress: p }) },
     );
     if (!current()) return;
