@@ -5,7 +5,7 @@
  * are in place only during a step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Trainer, datasetSource, type StepEvent, type TrainerOptions } from '../../src/core/train';
 import type { PixelModel } from '../../src/core/models/pixelModel';
 import { sameArrays, slotsOf, tinyDataset, tinyModel, weightsOf } from './helpers';
@@ -119,6 +119,42 @@ describe('micro-batches', () => {
     plain.dispose({ model: true });
     cut.dispose({ model: true });
   });
+});
+
+describe('chunks sized by time (chunkSec)', () => {
+  /** A clock that only moves when the model computes: `secPerImage` per image of a forward pass. */
+  function fakeClock(model: PixelModel, secPerImage: number): () => void {
+    let ms = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => ms);
+    const logits = model.logits.bind(model);
+    model.logits = (x) => {
+      ms += 1000 * secPerImage * x.shape[0];
+      return logits(x);
+    };
+    return () => spy.mockRestore();
+  }
+
+  for (const [secPerImage, want] of [
+    [0.1, 5], // chunks of 5 images take 0.5 s
+    [0.3, 1], // even one image takes longer than 0.5 s: one at a time
+  ] as const)
+    it(`at ${secPerImage} s per image, chunks settle at ${want} images (about 0.5 s each), never more than doubling per step`, async () => {
+      const t = trainer(tinyModel('pixelcnn'), { microBatch: 2, chunkSec: 0.5 });
+      const restore = fakeClock(t.model, secPerImage);
+      const sizes: number[] = [];
+      try {
+        for (let i = 0; i < 5; i++) {
+          await t.step();
+          sizes.push(t.microBatch);
+        }
+      } finally {
+        restore();
+      }
+      expect(sizes[0]).toBe(2); // the first step (compiling, warming up) is not used to size chunks
+      for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeLessThanOrEqual(2 * sizes[i - 1]!);
+      expect(sizes.at(-1)).toBe(want);
+      t.dispose({ model: true });
+    });
 });
 
 describe.runIf(tf.getBackend() === 'cpu')('fast cpu kernels', () => {

@@ -192,7 +192,7 @@ export class Trainer {
     }
     this.consecutiveSkips = 0;
     this.emaStepSec = this.emaStepSec === 0 ? sec : 0.9 * this.emaStepSec + 0.1 * sec;
-    this.resizeChunks(sec / chunks, batch.size);
+    this.resizeChunks(sec / batch.size, batch.size);
     const clip = this.options.clipNorm;
     const ev: StepEvent = {
       type: 'step',
@@ -214,11 +214,14 @@ export class Trainer {
     return ev;
   }
 
-  /** With `chunkSec`: the next micro-batch, from this step's seconds per chunk (at most doubling per step). */
-  private resizeChunks(secPerChunk: number, batchSize: number): void {
+  /**
+   * With `chunkSec`: the next micro-batch, as many images as take about chunkSec at this step's seconds per
+   * image (a full chunk's time, not the mean of uneven ones), at most doubling per step, at least 1.
+   */
+  private resizeChunks(secPerImage: number, batchSize: number): void {
     if (this.chunkSec === null) return;
     if (this.stepsTimed++ === 0) return; // the first step of a session includes compiling and warm-up
-    const want = Math.floor((this.microBatch * this.chunkSec) / Math.max(secPerChunk, 1e-6));
+    const want = Math.floor(this.chunkSec / Math.max(secPerImage, 1e-9));
     this.microBatch = clampInt(Math.min(want, 2 * this.microBatch), 1, batchSize);
   }
 
