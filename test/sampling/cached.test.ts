@@ -128,9 +128,9 @@ describe('cached sampler = naive sampler', () => {
     });
   }
 
-  it('gated: first kernels 1 and 3 (no left taps in the first layer, one), no skip: same images as naive', async () => {
-    for (const firstKernel of [1, 3]) {
-      const { cached, naive, leaked } = await sameAsNaive(tiny('gated', true, { firstKernel, skip: false, layers: 1 }), { count: 2, seed: 8 });
+  it('gated: first kernels 1 and 3 (no left taps in the first layer, one), no skip, no layer after the first: same images as naive', async () => {
+    for (const [firstKernel, layers] of [[1, 1], [3, 1], [3, 0]] as const) {
+      const { cached, naive, leaked } = await sameAsNaive(tiny('gated', true, { firstKernel, skip: false, layers }), { count: 2, seed: 8 });
       expect(leaked).toBe(0);
       expect(Array.from(cached.images)).toEqual(Array.from(naive.images));
     }
