@@ -42,8 +42,12 @@ const SAMPLE_COUNT = 4;
  * Seconds a gradient chunk should take: Pause and Stop wait at most one chunk (plus a message's trip),
  * well inside 2 s, while chunks stay large enough to keep most of a whole batch's speed.
  */
-export const CHUNK_SEC = 0.5;
-/** The micro-batch of the first step (timed before the Trainer sizes chunks from measurements). */
+export const CHUNK_SEC = 0.6;
+/**
+ * The micro-batch of the first step (timed before the Trainer sizes chunks from measurements), and the
+ * smallest one: on wasm one image per chunk trained at half the speed of two (scripts/bench-microbatch.ts,
+ * Emoji-32 PixelCNN at batch 8 on a loaded 2-core machine: 1.6 against 3.1 images/s, 0.65 s per chunk of 2).
+ */
 const FIRST_MICRO_BATCH = 2;
 /** Samples drawn between segments yield to the event loop this often (ms), so Pause/Stop reach them. */
 const SAMPLE_YIELD_MS = 50;
@@ -162,7 +166,7 @@ function fineTuneData(model: PixelModel, images: Uint8Array, count: number, batc
   return { train: source, valid };
 }
 
-const CHUNKING = { chunkSec: CHUNK_SEC, microBatch: FIRST_MICRO_BATCH } as const;
+const CHUNKING = { chunkSec: CHUNK_SEC, microBatch: FIRST_MICRO_BATCH, minMicroBatch: FIRST_MICRO_BATCH } as const;
 
 export async function fineTune(model: PixelModel, baseCard: ModelCard, args: TrainArgs, hooks: TrainHooks): Promise<TrainDone> {
   const grey = args.builtIn !== undefined;

@@ -155,6 +155,18 @@ describe('chunks sized by time (chunkSec)', () => {
       expect(sizes.at(-1)).toBe(want);
       t.dispose({ model: true });
     });
+
+  it('never below minMicroBatch', async () => {
+    const t = trainer(tinyModel('pixelcnn'), { microBatch: 4, chunkSec: 0.5, minMicroBatch: 3 });
+    const restore = fakeClock(t.model, 0.3); // alone, one image per chunk
+    try {
+      for (let i = 0; i < 3; i++) await t.step();
+    } finally {
+      restore();
+    }
+    expect(t.microBatch).toBe(3);
+    t.dispose({ model: true });
+  });
 });
 
 describe.runIf(tf.getBackend() === 'cpu')('fast cpu kernels', () => {

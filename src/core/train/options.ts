@@ -29,6 +29,11 @@ export interface TrainerOptions {
    */
   chunkSec?: number;
   /**
+   * The smallest micro-batch `chunkSec` may choose (default 1). A chunk has a fixed cost besides its images
+   * (on wasm, one image per chunk trained at about half the speed of two: scripts/bench-microbatch.ts).
+   */
+  minMicroBatch?: number;
+  /**
    * On tfjs's 'cpu' backend, register the faster kernels of ./cpuKernels.ts for the span of each step
    * (default true; they give bit-identical results). Nothing outside a step sees them.
    */

@@ -73,6 +73,7 @@ export class Trainer {
   private runTarget: number | null = null;
   private readonly lrOverride?: (step: number) => number;
   private readonly chunkSec: number | null;
+  private readonly minMicroBatch: number;
   private readonly fastCpuKernels: boolean;
   private ownsModel = false;
 
@@ -101,6 +102,7 @@ export class Trainer {
     this.lrOverride = options.lrAt;
     this.microBatch = clampInt(options.microBatch ?? data.train.batchSize, 1, data.train.batchSize);
     this.chunkSec = options.chunkSec !== undefined && options.chunkSec > 0 ? options.chunkSec : null;
+    this.minMicroBatch = clampInt(options.minMicroBatch ?? 1, 1, data.train.batchSize);
     this.fastCpuKernels = options.fastCpuKernels ?? true;
   }
 
@@ -216,13 +218,14 @@ export class Trainer {
 
   /**
    * With `chunkSec`: the next micro-batch, as many images as take about chunkSec at this step's seconds per
-   * image (a full chunk's time, not the mean of uneven ones), at most doubling per step, at least 1.
+   * image (a full chunk's time, not the mean of uneven ones), at most doubling per step, at least
+   * minMicroBatch.
    */
   private resizeChunks(secPerImage: number, batchSize: number): void {
     if (this.chunkSec === null) return;
     if (this.stepsTimed++ === 0) return; // the first step of a session includes compiling and warm-up
     const want = Math.floor(this.chunkSec / Math.max(secPerImage, 1e-9));
-    this.microBatch = clampInt(Math.min(want, 2 * this.microBatch), 1, batchSize);
+    this.microBatch = clampInt(Math.min(want, 2 * this.microBatch), this.minMicroBatch, batchSize);
   }
 
   /** NLL on the validation set (data.valid, or `set`), emitted as an EvalEvent and kept in lastEval. */
@@ -332,7 +335,11 @@ export class Trainer {
    * batch size and seed); its training source is moved to where the checkpoint stopped. The restored
    * trainer owns its model (dispose() frees it).
    */
-  static async restore(checkpoint: tf.io.ModelArtifacts, data: TrainData, overrides: Pick<TrainerOptions, 'lrAt' | 'microBatch' | 'chunkSec' | 'fastCpuKernels'> = {}): Promise<Trainer> {
+  static async restore(
+    checkpoint: tf.io.ModelArtifacts,
+    data: TrainData,
+    overrides: Pick<TrainerOptions, 'lrAt' | 'microBatch' | 'chunkSec' | 'minMicroBatch' | 'fastCpuKernels'> = {},
+  ): Promise<Trainer> {
     const state = trainerStateOf(checkpoint);
     if (data.train.batchSize !== state.batchSize)
       throw new Error(`The checkpoint was trained with batch size ${state.batchSize}, this data source gives ${data.train.batchSize}: the data order would not resume`);
