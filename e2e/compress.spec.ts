@@ -193,3 +193,22 @@ test('on WebGPU an upload is cropped, compressed and decoded back exactly; a dec
   await page.getByTestId('decode-cancel').click();
   await expect(page.getByTestId('decode-panel')).toHaveAttribute('data-status', 'cancelled');
 });
+
+test('at 390 px wide (a phone) the tab, its surprise map and its table fit the page', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, { model: EMOJI, tab: 'compress', autostart: 0, backend: 'cpu' });
+  await waitModel(page, EMOJI);
+  await compressTestImage(page, 2);
+  await decode(page, 'x.prnn', Buffer.from([1, 2, 3])); // a refusal message shows too
+  await expect(page.getByTestId('decode-refusal')).toHaveAttribute('data-kind', 'not-prnn');
+  const wide = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  expect(wide.doc).toBeLessThanOrEqual(wide.view);
+  // The map scales down whole (square), and a click still lands on the pixel under the pointer.
+  const map = page.getByTestId('surprise-map');
+  const box = (await map.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  expect(Math.abs(box.width - box.height)).toBeLessThan(1);
+  await map.click({ position: { x: (6.5 * box.width) / 8, y: (1.5 * box.height) / 8 } });
+  await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-row', '1');
+  await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-col', '6');
+});
