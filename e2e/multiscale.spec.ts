@@ -18,29 +18,31 @@ async function pick(page: Page, testId: string, row: number, col: number): Promi
   await page.mouse.click(box.x + (col + 0.5) * scale, box.y + (row + 0.5) * scale);
 }
 
-test('Emoji-64, Multi-Scale PixelRNN: the small image is drawn first, then the large one given it; the seed repeats', async ({ page }) => {
-  await open(page, { model: ID, seed: 5, count: 2, backend: 'cpu' });
-  await waitModel(page, ID);
-  await expect(page.getByTestId('dataset-emoji64')).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByTestId('arch-multiscale')).toHaveAttribute('aria-pressed', 'true');
+for (const backend of ['cpu', 'webgpu']) {
+  test(`Emoji-64, Multi-Scale PixelRNN (${backend}): the small image is drawn first, then the large one given it; the seed repeats`, async ({ page }) => {
+    await open(page, { model: ID, seed: 5, count: 2, backend });
+    await waitModel(page, ID);
+    await expect(page.getByTestId('dataset-emoji64')).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('arch-multiscale')).toHaveAttribute('aria-pressed', 'true');
 
-  const large = await samplePixels(page);
-  expect(large).toHaveLength(2 * LARGE);
-  // Stages in the order they began, each with how many small sub-pixels were drawn then: the small stage from
-  // nothing, the large stage only once the small images were complete.
-  await expect(page.getByTestId('samples')).toHaveAttribute('data-stages', `small@0,large@${SMALL}`);
-  await expect(page.getByTestId('samples')).toHaveAttribute('data-stage', '');
-  const small = await smallPixels(page);
-  expect(small).toHaveLength(2 * SMALL);
-  expect(new Set(small).size).toBeGreaterThan(10); // drawn, not blank
-  expect(new Set(large).size).toBeGreaterThan(10);
-  await expect(page.getByTestId('sample-small-grid')).toBeVisible();
-  await expect(page.getByTestId('progress')).toContainText(`done: ${SMALL + LARGE} sub-pixels`);
+    const large = await samplePixels(page);
+    expect(large).toHaveLength(2 * LARGE);
+    // Stages in the order they began, each with how many small sub-pixels were drawn then: the small stage from
+    // nothing, the large stage only once the small images were complete.
+    await expect(page.getByTestId('samples')).toHaveAttribute('data-stages', `small@0,large@${SMALL}`);
+    await expect(page.getByTestId('samples')).toHaveAttribute('data-stage', '');
+    const small = await smallPixels(page);
+    expect(small).toHaveLength(2 * SMALL);
+    expect(new Set(small).size).toBeGreaterThan(10); // drawn, not blank
+    expect(new Set(large).size).toBeGreaterThan(10);
+    await expect(page.getByTestId('sample-small-grid')).toBeVisible();
+    await expect(page.getByTestId('progress')).toContainText(`done: ${SMALL + LARGE} sub-pixels`);
 
-  await page.reload();
-  expect(await samplePixels(page)).toEqual(large);
-  expect(await smallPixels(page)).toEqual(small);
-});
+    await page.reload();
+    expect(await samplePixels(page)).toEqual(large);
+    expect(await smallPixels(page)).toEqual(small);
+  });
+}
 
 test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint tab says inpainting is not supported', async ({ page }) => {
   await open(page, { model: ID, seed: 2, count: 1, backend: 'cpu' });

@@ -73,7 +73,17 @@ export function ModelPicker() {
           </span>
         )}
         {model.status === 'error' && <span className="error">{model.error}</span>}
-        {model.status === 'ready' && model.config && (
+        {model.status === 'ready' && model.config && model.small && (
+          <span>
+            Multi-Scale PixelRNN: a {model.small.config.height}×{model.small.config.width} {ARCHS.find((a) => a.id === model.small!.config.arch)?.title} ({(model.small.params / 1000).toFixed(1)}k
+            parameters) draws a small image, then a {model.config.height}×{model.config.width} {ARCHS.find((a) => a.id === model.config!.arch)?.title} ({(model.params / 1000).toFixed(1)}k
+            parameters) draws the large image given it.{' '}
+            <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
+              {describeScore(cardScore(model.card))}
+            </span>
+          </span>
+        )}
+        {model.status === 'ready' && model.config && !model.small && (
           <span>
             {ARCHS.find((a) => a.id === model.config!.arch)?.blurb}. {model.config.height}×{model.config.width}
             {model.config.channels === 3 ? ' RGB' : model.config.output === 'binary' ? ' binary' : ' grey'}, {model.config.layers} layers, {(model.params / 1000).toFixed(1)}k parameters.{' '}

@@ -3,9 +3,17 @@ import { clampInt } from '../store/actions/app';
 import { inspectPixel, setSampleSettings, startSampling, stopSampling } from '../store/actions/sample';
 import type { SampleRun } from '../store/state';
 import { useApp } from '../store/store';
-import { ImageGrid, shapeOf } from './ImageGrid';
+import { gridLayout } from '../canvas/pixels';
+import { ImageGrid, MIN_ZOOM, shapeOf } from './ImageGrid';
 import { Inspector } from './Inspector';
 import { Progress } from './Progress';
+
+/** CSS pixels per small-image pixel that show the small images as large as the large ones beside them (ImageGrid's zoom × the factor). */
+function sameSize(run: SampleRun): number {
+  const large = gridLayout(run.count, run.config!, 8);
+  const zoom = Math.min(8, Math.max(MIN_ZOOM, Math.floor(720 / Math.max(large.pxWidth, 1))));
+  return zoom * (run.config!.height / run.smallConfig!.height);
+}
 
 /** A Multi-Scale PixelRNN's stages, in words: which one is being drawn. */
 function StageNote({ run }: { run: SampleRun }) {
@@ -113,6 +121,7 @@ export function SampleTab() {
                   done={running && run.stage === 'small' ? run.smallDone : undefined}
                   selected={inspect?.stage === 'small' ? inspect : null}
                   onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col, 'small') : undefined}
+                  zoom={sameSize(run)}
                   testId="sample-small-grid"
                   label={`The ${run.smallConfig.height}×${run.smallConfig.width} images drawn first`}
                 />
