@@ -72,6 +72,16 @@ test('compress a test image: size beside its NLL, PNG and WebP; download; decode
   const drawn = await page.getByTestId('decoded-image').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, 8, 8).data));
   for (let p = 0; p < 64; p++) expect(drawn.slice(p * 4, p * 4 + 3), `pixel ${p}`).toEqual(enc.source.slice(p * 3, p * 3 + 3));
 
+  // Dropped on the drop zone (drag and drop), the same file decodes the same.
+  const dt = await page.evaluateHandle((bytes) => {
+    const d = new DataTransfer();
+    d.items.add(new File([new Uint8Array(bytes)], 'dropped.prnn'));
+    return d;
+  }, Array.from(saved));
+  await page.getByTestId('prnn-drop').dispatchEvent('drop', { dataTransfer: dt });
+  await expect(page.getByTestId('decode-panel')).toHaveAttribute('data-file', 'dropped.prnn');
+  await expect(page.getByTestId('decode-verdict')).toContainText('Matches');
+
   // A flipped byte inside the coded data: refused as corrupt, and no picture is shown.
   const corrupt = Uint8Array.from(saved);
   corrupt[enc.headerBytes + 3]! ^= 0x10;
@@ -212,3 +222,15 @@ test('at 390 px wide (a phone) the tab, its surprise map and its table fit the p
   await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-row', '1');
   await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-col', '6');
 });
+
+for (const id of [MNIST, 'test-mnist-rowlstm']) {
+  test(`on WebGPU, ${id} round-trips a test image exactly`, async ({ page }) => {
+    await open(page, { model: id, tab: 'compress', autostart: 0, backend: 'webgpu' });
+    await waitModel(page, id);
+    const enc = await compressTestImage(page, 3);
+    expect(enc.backend).toBe('webgpu');
+    await decode(page, 'w.prnn', Uint8Array.from(enc.file));
+    await expect(page.getByTestId('decode-verdict')).toContainText('Matches');
+    expect(await page.evaluate(() => Array.from(window.__pixelrnn!.state().compress.decode.image!))).toEqual(enc.source);
+  });
+}
