@@ -44,7 +44,7 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 }
 
-test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint tab says inpainting is not supported', async ({ page }) => {
+test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint and Fine-tune tabs say they do not support it', async ({ page }) => {
   await open(page, { model: ID, seed: 2, count: 1, backend: 'cpu' });
   await waitModel(page, ID);
   const large = await samplePixels(page);
@@ -67,4 +67,6 @@ test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint tab 
 
   await page.getByTestId('tab-inpaint').click();
   await expect(page.getByTestId('inpaint-unsupported')).toContainText('Inpainting is not supported for the Multi-Scale PixelRNN');
+  await page.getByTestId('tab-finetune').click();
+  await expect(page.getByTestId('finetune-unsupported')).toContainText('not supported');
 });

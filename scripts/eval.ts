@@ -48,6 +48,7 @@ const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
 
 const { model, card } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
 const c = model.config;
+if (c.condition) fail(`${dir} is the conditional half of a Multi-Scale PixelRNN: evaluate the pair with npm run eval:pair -- <small model dir> ${dir}`);
 const cardData = card.dataset?.name;
 const dataName = args.data ?? cardData ?? (c.output === 'binary' && c.height === 28 ? 'mnist' : c.channels === 3 && c.height === 32 ? 'emoji32' : fail('cannot tell the dataset: pass --data'));
 const dataset = await loadDatasetFromDisk(dataName, [split]);

@@ -46,6 +46,15 @@ export function FineTuneTab() {
   }, [entry?.id, modelReady]);
   const config = model.config;
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
+  if (config.condition)
+    return (
+      <div className="tab-body">
+        <p className="panel notice" data-testid="finetune-unsupported">
+          Fine-tuning a Multi-Scale PixelRNN in the browser is not supported yet: it is two models, trained on pairs of a small and a large image
+          (train/train.py --data emoji64). Pick another model to fine-tune.
+        </p>
+      </div>
+    );
   const busy = ft.status === 'running' || ft.status === 'paused' || ft.status === 'stopping';
   const good = ft.uploads.filter((u) => u.ok);
   const bad = ft.uploads.filter((u) => !u.ok);
