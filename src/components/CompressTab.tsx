@@ -11,6 +11,7 @@ import {
   testImages,
   uploadCompressImage,
 } from '../store/actions/compress';
+import type { ModelConfig } from '../core/models/config';
 import type { CompressState } from '../store/compressState';
 import { useApp } from '../store/store';
 import { ImageGrid } from './ImageGrid';
@@ -106,7 +107,16 @@ export function CompressTab() {
   );
 }
 
-function EncodePanel({ compress, config, zoom, modelReady, modelId }: { compress: CompressState; config: NonNullable<ReturnType<typeof useApp.getState>['model']['config']>; zoom: number; modelReady: boolean; modelId: string | null }) {
+interface EncodeProps {
+  compress: CompressState;
+  config: ModelConfig;
+  zoom: number;
+  modelReady: boolean;
+  modelId: string | null;
+}
+
+/** The picture, its surprise map, and its size as .prnn, model NLL, PNG and WebP; Download and Cancel. */
+function EncodePanel({ compress, config, zoom, modelReady, modelId }: EncodeProps) {
   const { encode, baselines } = compress;
   const dims = config.height * config.width * config.channels;
   const result = encode.result;
@@ -205,6 +215,7 @@ function EncodePanel({ compress, config, zoom, modelReady, modelId }: { compress
   );
 }
 
+/** Drop or pick a .prnn file: the decoded picture and its verdict, or the codec's refusal. */
 function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number }) {
   const { decode } = compress;
   // A file of another model this page has: offer to load that model (not for other weights under the same id).
