@@ -154,8 +154,8 @@ export interface FineTuneMeta {
  * images of a binary model are grey levels (a built-in dataset): trained on as they are (binarised afresh
  * every batch), held out as one fixed binarisation at 128.
  */
-function fineTuneData(model: PixelModel, images: Uint8Array, count: number, batchSize: number, seed: number, grey = false): TrainData {
-  const { height: H, width: W, channels: C, output } = model.config;
+function fineTuneData(config: PixelModel['config'], images: Uint8Array, count: number, batchSize: number, seed: number, grey = false): TrainData {
+  const { height: H, width: W, channels: C, output } = config;
   const shape = [H, W, C] as const;
   const binary = output === 'binary';
   const split = splitHeldOut(images, count, H * W * C);
@@ -170,7 +170,7 @@ const CHUNKING = { chunkSec: CHUNK_SEC, microBatch: FIRST_MICRO_BATCH, minMicroB
 
 export async function fineTune(model: PixelModel, baseCard: ModelCard, args: TrainArgs, hooks: TrainHooks): Promise<TrainDone> {
   const grey = args.builtIn !== undefined;
-  const data = fineTuneData(model, args.images, args.count, args.batchSize, args.seed, grey);
+  const data = fineTuneData(model.config, args.images, args.count, args.batchSize, args.seed, grey);
   const trainer = new Trainer(model, data, { optimizer: 'adam', lr: args.learningRate, ...CHUNKING });
   const meta: FineTuneMeta = { images: toBase64(args.images), count: args.count, batchSize: args.batchSize, learningRate: args.learningRate, seed: args.seed, grey };
   try {
@@ -197,9 +197,8 @@ export async function continueFineTune(checkpoint: tf.io.ModelArtifacts, args: C
   const meta = (checkpoint.userDefinedMetadata as { finetune?: FineTuneMeta } | undefined)?.finetune;
   const card = parseCard((checkpoint.userDefinedMetadata as { card?: unknown } | undefined)?.card, 'the saved fine-tune');
   if (!meta) throw new Error('This saved model has no fine-tune to continue (it was saved without its training state)');
-  const { config } = (checkpoint.modelTopology as { config: PixelModel['config'] });
-  const shapeOnly = { config } as PixelModel; // fineTuneData reads only the config
-  const data = fineTuneData(shapeOnly, fromBase64(meta.images), meta.count, meta.batchSize, meta.seed, meta.grey);
+  const { config } = checkpoint.modelTopology as { config: PixelModel['config'] };
+  const data = fineTuneData(config, fromBase64(meta.images), meta.count, meta.batchSize, meta.seed, meta.grey);
   const trainer = await Trainer.restore(checkpoint, data, CHUNKING);
   try {
     hooks.emit({ type: 'resumed', step: trainer.stepCount, optimizerUpdates: trainer.optimizer.updates });

@@ -156,17 +156,21 @@ describe('chunks sized by time (chunkSec)', () => {
       t.dispose({ model: true });
     });
 
-  it('never below minMicroBatch', async () => {
-    const t = trainer(tinyModel('pixelcnn'), { microBatch: 4, chunkSec: 0.5, minMicroBatch: 3 });
-    const restore = fakeClock(t.model, 0.3); // alone, one image per chunk
-    try {
-      for (let i = 0; i < 3; i++) await t.step();
-    } finally {
-      restore();
-    }
-    expect(t.microBatch).toBe(3);
-    t.dispose({ model: true });
-  });
+  for (const [secPerImage, want] of [
+    [0.3, 3], // 0.5 s alone would give 1 image; 3 take 0.9 s ≤ 2 × 0.5 s
+    [0.4, 1], // 3 would take 1.2 s: a Pause would wait too long, so one image after all
+  ] as const)
+    it(`minMicroBatch 3 at ${secPerImage} s per image: chunks of ${want}`, async () => {
+      const t = trainer(tinyModel('pixelcnn'), { microBatch: 4, chunkSec: 0.5, minMicroBatch: 3 });
+      const restore = fakeClock(t.model, secPerImage);
+      try {
+        for (let i = 0; i < 3; i++) await t.step();
+      } finally {
+        restore();
+      }
+      expect(t.microBatch).toBe(want);
+      t.dispose({ model: true });
+    });
 });
 
 describe.runIf(tf.getBackend() === 'cpu')('fast cpu kernels', () => {

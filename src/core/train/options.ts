@@ -29,8 +29,9 @@ export interface TrainerOptions {
    */
   chunkSec?: number;
   /**
-   * The smallest micro-batch `chunkSec` may choose (default 1). A chunk has a fixed cost besides its images
-   * (on wasm, one image per chunk trained at about half the speed of two: scripts/bench-microbatch.ts).
+   * The smallest micro-batch `chunkSec` chooses while such a chunk takes at most 2 × chunkSec (default 1).
+   * A chunk has a fixed cost besides its images (on wasm, one image per chunk trained at about half the
+   * speed of two: scripts/bench-microbatch.ts); on a machine so slow that it would not fit, one image.
    */
   minMicroBatch?: number;
   /**

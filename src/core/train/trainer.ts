@@ -219,13 +219,15 @@ export class Trainer {
   /**
    * With `chunkSec`: the next micro-batch, as many images as take about chunkSec at this step's seconds per
    * image (a full chunk's time, not the mean of uneven ones), at most doubling per step, at least
-   * minMicroBatch.
+   * minMicroBatch while such a chunk takes at most twice chunkSec, and at least 1.
    */
   private resizeChunks(secPerImage: number, batchSize: number): void {
     if (this.chunkSec === null) return;
     if (this.stepsTimed++ === 0) return; // the first step of a session includes compiling and warm-up
     const want = Math.floor(this.chunkSec / Math.max(secPerImage, 1e-9));
-    this.microBatch = clampInt(Math.min(want, 2 * this.microBatch), this.minMicroBatch, batchSize);
+    let next = Math.min(want, 2 * this.microBatch);
+    if (next < this.minMicroBatch && this.minMicroBatch * secPerImage <= 2 * this.chunkSec) next = this.minMicroBatch;
+    this.microBatch = clampInt(next, 1, batchSize);
   }
 
   /** NLL on the validation set (data.valid, or `set`), emitted as an EvalEvent and kept in lastEval. */
