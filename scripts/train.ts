@@ -3,6 +3,7 @@
  * periodic validation, checkpoints and a final JSON report.
  *
  *   npm run train -- --model pixelcnn|row|diagonal --data mnist|emoji32 [options]
+ *   npm run train -- --preset small-emoji64-pixelcnn-cond --data emoji64   (a multi-scale pair's conditional half, given box(x))
  *   node dist-node/train.mjs …   (the same, bundled for a GPU machine)
  *
  * Writes to --out DIR: model.json + weights.bin (the model, loadable by fileHandler(dir) and by the
@@ -15,7 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setupNodeBackend } from './lib/nodeBackend';
 
-const HELP = `Usage: train --model <pixelcnn|row|diagonal> --data <mnist|emoji32> [options]
+const HELP = `Usage: train --model <pixelcnn|row|diagonal> --data <mnist|emoji32|emoji64> [options]
 
 Model
   --model NAME          pixelcnn, row (Row LSTM) or diagonal (Diagonal BiLSTM)
@@ -47,7 +48,8 @@ const ARCHS: Record<string, Arch> = { pixelcnn: 'pixelcnn', row: 'rowlstm', rowl
 /** The command line, checked and typed. */
 interface TrainCliOptions {
   model?: Arch;
-  data?: 'mnist' | 'emoji32';
+  /** emoji64: a multi-scale pair's conditional half (a *-cond preset), trained given box(x) of each image. */
+  data?: 'mnist' | 'emoji32' | 'emoji64';
   preset?: string;
   layers?: number;
   hidden?: number;
@@ -121,7 +123,7 @@ function parseOptions(argv: string[]): TrainCliOptions | null {
   const optional = <T>(name: keyof typeof v, read: (name: keyof typeof v) => T): T | undefined => (v[name] !== undefined ? read(name) : undefined);
   let model: Arch | undefined;
   if (v.model !== undefined) model = ARCHS[v.model] ?? fail(`--model must be pixelcnn, row or diagonal (got "${v.model}")`);
-  if (v.data !== undefined && v.data !== 'mnist' && v.data !== 'emoji32') fail(`unknown dataset "${v.data}"`);
+  if (v.data !== undefined && v.data !== 'mnist' && v.data !== 'emoji32' && v.data !== 'emoji64') fail(`unknown dataset "${v.data}"`);
   if (v.optimizer !== 'adam' && v.optimizer !== 'rmsprop') fail('--optimizer must be rmsprop or adam');
   if (v.schedule !== 'constant' && v.schedule !== 'cosine') fail('--schedule must be constant or cosine');
   return {

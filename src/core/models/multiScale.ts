@@ -84,6 +84,15 @@ export function enlarge(small: Uint8Array, count: number, height: number, width:
   return out;
 }
 
+/**
+ * What a model is given for large images x [B,n,n,C] when trained or evaluated: their box means for the
+ * conditional half of a pair (the small image is a function of the large one), nothing for any other model.
+ */
+export function conditionOf(config: ModelConfig, x: tf.Tensor4D): tf.Tensor4D | undefined {
+  const c = config.condition;
+  return c ? subsample(x, config.height / c.smallHeight) : undefined;
+}
+
 /** Throws unless `small` is an unconditional model of the images `large` is conditioned on. */
 export function checkPair(small: ModelConfig, large: ModelConfig): void {
   const c = large.condition;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims } from '../models/config';
+import { conditionOf } from '../models/multiScale';
 import type { PixelModel } from '../models/pixelModel';
 import { bitsPerDim, nllPerImage } from '../likelihood';
 import type { EvalSet } from './sources';
@@ -45,7 +46,7 @@ export async function evaluateNll(model: PixelModel, set: EvalSet, options: Eval
     const n = Math.min(bs, set.count - from);
     const total = tf.tidy(() => {
       const x = imagesToTensor(set.images.subarray(from * size, (from + n) * size), set.imageShape); // [n,H,W,C]
-      return nllPerImage(model.logits(x), x, model.config.output).sum(); // scalar, nats
+      return nllPerImage(model.logits(x, conditionOf(model.config, x)), x, model.config.output).sum(); // scalar, nats (given box(x) if conditional)
     });
     sum += (await total.data())[0]!;
     total.dispose();

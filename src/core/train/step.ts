@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { meanNll } from '../likelihood';
+import { conditionOf } from '../models/multiScale';
 import type { PixelModel } from '../models/pixelModel';
 import { imagesToTensor } from './evaluate';
 import type { Optimizer, Proposal } from './optimizers';
@@ -24,8 +25,9 @@ export function chunkGradient(model: PixelModel, shape: ImageShape, images: Uint
   const { output } = model.config;
   return tf.tidy(() => {
     const x = imagesToTensor(images.subarray(from * size, (from + n) * size), shape); // [n,H,W,C]
+    const small = conditionOf(model.config, x); // [n,s,s,C]: box(x) for a multi-scale pair's conditional half
     const f = () => {
-      const nll = meanNll(model.logits(x), x, output); // scalar, nats per image
+      const nll = meanNll(model.logits(x, small), x, output); // scalar, nats per image
       return (n === total ? nll : tf.mul(nll, n / total)) as tf.Scalar;
     };
     const { value, grads } = tf.variableGrads(f, vars);
