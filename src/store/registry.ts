@@ -140,9 +140,26 @@ export function fromLocal(models: LocalModel[]): ModelEntry[] {
   return out;
 }
 
-/** The browser-sized presets, untrained: always available, e.g. to fine-tune from scratch. */
+/**
+ * The browser-sized presets, untrained: always available, e.g. to fine-tune from scratch. For Emoji-64, the
+ * Multi-Scale PixelRNN pairs: each small-emoji64-<arch>-cond preset with small-emoji-<arch> as its small half.
+ */
 export function untrained(): ModelEntry[] {
   const out: ModelEntry[] = [];
+  for (const [name, config] of Object.entries(presets)) {
+    const m = /^small-emoji64-(\w+)-cond$/.exec(name);
+    const small = m && (presets as Record<string, ModelConfig>)[`small-emoji-${m[1]}`];
+    if (!small) continue;
+    out.push({
+      id: `untrained:${name}`,
+      dataset: 'emoji64',
+      arch: 'multiscale',
+      title: `untrained (random weights): ${ARCHS.find((a) => a.id === config.arch)?.title ?? config.arch} pair`,
+      kind: 'untrained',
+      source: { kind: 'config', config },
+      small: { kind: 'config', config: small },
+    });
+  }
   for (const [name, config] of Object.entries(presets)) {
     const m = /^small-(mnist|emoji)-/.exec(name);
     if (!m) continue;

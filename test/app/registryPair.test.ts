@@ -38,3 +38,20 @@ describe('a multi-scale pair in models/index.json', () => {
     expect(ARCHS.find((a) => a.id === 'multiscale')?.title).toBe('Multi-Scale PixelRNN');
   });
 });
+
+describe('untrained multi-scale pairs', () => {
+  it('pair each small-emoji64-<arch>-cond preset with the 32×32 small-emoji-<arch> preset it is conditioned on', async () => {
+    const { untrained } = await import('../../src/store/registry');
+    const { checkPair } = await import('../../src/core/models/multiScale');
+    const pairs = untrained().filter((m) => m.dataset === 'emoji64');
+    expect(pairs.length).toBeGreaterThanOrEqual(2);
+    for (const p of pairs) {
+      expect(p.arch).toBe('multiscale');
+      const [small, large] = [p.small, p.source];
+      if (small?.kind !== 'config' || large.kind !== 'config') throw new Error('an untrained pair is made from configs');
+      expect(() => checkPair(small.config, large.config)).not.toThrow();
+      expect(small.config.height).toBe(32);
+      expect(large.config.height).toBe(64);
+    }
+  });
+});
