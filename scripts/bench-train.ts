@@ -7,7 +7,8 @@
  * BiLSTM's jointScan). "unfused" leaves out the fused cell, "autodiff-scans" the scans' own backward passes.
  *
  *   npm run bench:train -- [--backend cpu|wasm|webgpu] [--size browser|paper|both] [--batch 16]
- *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal] [--paths tfjs,unfused,autodiff-scans,project] [--profile]
+ *                          [--steps 5] [--archs pixelcnn,rowlstm,diagonal,gated] [--paths tfjs,unfused,autodiff-scans,project] [--profile]
+ * The browser size is each architecture's small Emoji preset, or its medium one where it has no small one (gated).
  *
  * "browser" size: the small-emoji-* presets (32×32 RGB, what the app fine-tunes); "paper": the paper's
  * CIFAR-10 models (12-layer Row/Diagonal LSTM, 15-layer PixelCNN, h = 128, head 1024) — meant for a GPU.
@@ -40,24 +41,33 @@ const { values } = parseArgs({
 const backend = await setupNodeBackend(values.backend!);
 const tf = await import('@tensorflow/tfjs');
 const { PixelModel } = await import('../src/core/models/pixelModel');
-const { preset } = await import('../src/core/models/presets');
+const { preset, presets } = await import('../src/core/models/presets');
+const { ARCHS } = await import('../src/core/models/config');
 const { meanNll } = await import('../src/core/likelihood');
 const { trainingFlops } = await import('../src/core/models/flops');
 
-type Arch = 'pixelcnn' | 'rowlstm' | 'diagonal';
+type Arch = (typeof ARCHS)[number];
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const archs = values.archs!.split(',') as Arch[];
+for (const a of archs) if (!ARCHS.includes(a)) throw new Error(`Unknown architecture "${a}": use ${ARCHS.join(', ')}`);
 // 'unfused': the project's path with the LSTM cell composed of tfjs ops; 'autodiff-scans': the project's path
 // with the recurrent scans differentiated by tfjs step by step instead of their own backward passes.
 const PATHS = ['tfjs', 'unfused', 'autodiff-scans', 'project'] as const;
 const paths = values.paths!.split(',') as (typeof PATHS)[number][];
 for (const p of paths) if (!PATHS.includes(p)) throw new Error(`Unknown path "${p}": use ${PATHS.join(', ')}`);
 const sizes = values.size === 'both' ? ['browser', 'paper'] : [values.size!];
-const presetOf = (size: string, arch: Arch) => (size === 'paper' ? `paper-cifar-${arch}` : `small-emoji-${arch}`) as Parameters<typeof preset>[0];
+type PresetName = Parameters<typeof preset>[0];
+const presetOf = (size: string, arch: Arch): PresetName => {
+  const names = size === 'paper' ? [`paper-cifar-${arch}`] : [`small-emoji-${arch}`, `medium-emoji-${arch}`];
+  const name = names.find((n) => n in presets);
+  if (!name) throw new Error(`No ${size} preset for ${arch} (looked for ${names.join(', ')})`);
+  return name as PresetName;
+};
 
 interface Row {
   size: string;
+  preset?: string;
   arch: Arch;
   path: string;
   params: number;
@@ -108,6 +118,7 @@ for (const size of sizes)
       const ms = times[Math.floor(times.length / 2)]!;
       const row: Row = {
         size,
+        preset: presetOf(size, arch),
         arch,
         path,
         params: model.params.count(),
