@@ -41,7 +41,7 @@ async function checkShippedPair(models: string, m: Entry): Promise<void> {
   const n = card.check!.images!;
   const x = tf.tensor4d(dataset.images('test').subarray(0, n * 64 * 64 * 3), [n, 64, 64, 3], 'int32').toFloat() as tf.Tensor4D;
   const nll = pair.nllPerImage(x);
-  const mean = (await nll.data()).reduce((a, b) => a + b, 0) / n;
+  const mean = Array.from(await nll.data()).reduce((a, b) => a + b, 0) / n;
   expect(Math.abs(mean - card.check!.natsPerImage) / card.check!.natsPerImage).toBeLessThan(1e-3);
   tf.dispose([x, nll]);
   pair.dispose();
