@@ -8,7 +8,9 @@
  *
  * Models: the shipped ones (public/models/index.json + public/models/<id>/model.json) when they exist, else
  * the presets small-mnist-* and small-emoji-* with their (random) initial weights; --model adds a saved one.
- * --models filters either list by id / preset name.
+ * --models filters either list by id / preset name. A shipped Multi-Scale PixelRNN pair is benchmarked stage
+ * by stage, as "<id>:small" and "<id>:large" (the conditional large stage on blank small images: its cost does
+ * not depend on them); so is a *-cond preset named in --models, e.g. small-emoji64-pixelcnn-cond.
  *
  * Naive sampling costs the same full forward pass at every step, so it is timed over --steps steps (after
  * one untimed warm-up step) and extrapolated linearly to a whole image; the output says so. Cached sampling
@@ -125,8 +127,16 @@ function candidates(args: Args): Candidate[] {
   const index = path.resolve('public/models/index.json');
   if (fs.existsSync(index)) {
     const parsed = JSON.parse(fs.readFileSync(index, 'utf8')) as unknown;
-    const list = (Array.isArray(parsed) ? parsed : ((parsed as { models?: unknown[] }).models ?? [])) as (string | { id: string })[];
+    const list = (Array.isArray(parsed) ? parsed : ((parsed as { models?: unknown[] }).models ?? [])) as (string | { id: string; path?: string; small?: string })[];
     for (const m of list) {
+      if (typeof m !== 'string' && m.small && m.path) {
+        // a multi-scale pair: both stages
+        for (const [stage, rel] of [['small', m.small], ['large', m.path]] as const) {
+          const file = path.resolve('public/models', rel);
+          if (fs.existsSync(file)) out.push({ id: `${m.id}:${stage}`, source: path.relative(process.cwd(), file), load: () => loadSaved(file) });
+        }
+        continue;
+      }
       const id = typeof m === 'string' ? m : m.id;
       const file = path.resolve('public/models', id, 'model.json');
       if (fs.existsSync(file)) out.push({ id, source: path.relative(process.cwd(), file), load: () => loadSaved(file) });

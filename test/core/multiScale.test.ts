@@ -64,3 +64,18 @@ describe('MultiScaleModel.nllPerImage', () => {
     ms.dispose();
   });
 });
+
+describe('benchSampling on a conditional model (npm run bench:sample, stage 2 of a pair)', () => {
+  it('times both samplers on blank small images, and they draw the same', async () => {
+    const { benchSampling } = await import('../../src/core/sampling/benchmark');
+    const { PixelModel } = await import('../../src/core/models/pixelModel');
+    const large = new PixelModel(tinyConfig('rowlstm', 3, { height: 4, width: 4, condition: { smallHeight: 2, smallWidth: 2, mapChannels: 4 } }));
+    const before = tf.memory().numTensors;
+    const row = await benchSampling(large, { batch: 2, seed: 3, naiveSteps: 48, cachedSteps: 'all' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(row.agree).toBe(true);
+    expect(row.comparedSubpixels).toBeGreaterThan(0);
+    expect(row.cachedSteps).toBe(48);
+    large.dispose();
+  });
+});

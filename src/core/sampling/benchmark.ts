@@ -4,6 +4,7 @@ import type { PixelModel } from '../models/pixelModel';
 import { sampleCached } from './cached';
 import { sampleCachedOnDevice, sampleNaiveOnDevice } from './device';
 import { sampleNaive } from './naive';
+import { placeholderSmall } from '../models/multiScale';
 import type { DeviceSampleOptions, Readback, SampleOptions, SampleResult } from './types';
 
 /**
@@ -76,6 +77,7 @@ async function timed(sampler: SamplerFn, model: PixelModel, batch: number, seed:
       ...extra,
       count: batch,
       seed,
+      small: placeholderSmall(model.config, batch), // a multi-scale pair's conditional half: blank small images (the cost does not depend on them)
       signal: ac.signal,
       onStep: (p) => {
         done = p.done;
