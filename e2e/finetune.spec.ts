@@ -221,3 +221,24 @@ test('train from scratch: sizes with parameter counts, a tiny model on built-in 
   await waitModel(page, 'local:pixelrnn/mnist/pixelcnn/e2e-scratch');
   expect(await samplePixels(page)).toHaveLength(28 * 28);
 });
+
+for (const backend of ['cpu', 'wasm'] as const)
+  test(`fine-tuning runs to the end on the ${backend} backend when it is forced (its own kernels included)`, async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0, backend });
+    await waitModel(page, 'test-mnist-pixelcnn');
+    await page.getByTestId('train-upload').setInputFiles([0, 1, 2, 3].map((k) => file(`bar-${k}.png`, bar(k % 3))));
+    await expect(page.getByTestId('uploads')).toHaveAttribute('data-count', '4');
+    await page.getByTestId('ft-name').fill(`e2e-${backend}`);
+    await page.getByTestId('ft-steps').fill('3');
+    await page.getByTestId('train').click();
+    const stats = page.getByTestId('train-stats');
+    await expect(stats).toHaveAttribute('data-status', /done|error|stopped/, { timeout: 90_000 });
+    // The message first, so that a failure says what went wrong.
+    const why = (await page.getByTestId('train-error').count()) ? await page.getByTestId('train-error').textContent() : '';
+    expect(await stats.getAttribute('data-status'), why ?? '').toBe('done');
+    await expect(stats).toHaveAttribute('data-step', '3');
+    await expect(page.getByTestId('train-backend')).toHaveAttribute('data-backend', backend);
+    expect(errors).toEqual([]);
+  });

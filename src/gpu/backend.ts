@@ -67,7 +67,18 @@ export async function probeAll(): Promise<Environment> {
  * Makes `name` the active backend and proves it computes; throws with the reason when it cannot.
  * WebGPU on a software adapter gets the small-output matrix program (see preferSmallMatmulOnSoftware).
  */
-export async function useBackend(name: BackendName, env?: Environment): Promise<void> {
+export function useBackend(name: BackendName, env?: Environment): Promise<void> {
+  // One switch at a time: tfjs names the new backend at once but starts wasm and WebGPU asynchronously, so a
+  // second caller that saw the name and went on would run ops on a backend still starting ("has not yet been
+  // initialized"). A worker can get two calls at once (a fine-tune's start and the from-scratch sizes).
+  const run = switching.then(() => switchTo(name, env));
+  switching = run.catch(() => {});
+  return run;
+}
+
+let switching: Promise<void> = Promise.resolve();
+
+async function switchTo(name: BackendName, env?: Environment): Promise<void> {
   // Production mode: no debug checks or warnings (IS_TEST would add a memory-leak check to every kernel).
   tf.enableProdMode();
   if (tf.getBackend() === name) return;
