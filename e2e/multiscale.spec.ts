@@ -70,3 +70,24 @@ test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint and 
   await page.getByTestId('tab-finetune').click();
   await expect(page.getByTestId('finetune-unsupported')).toContainText('not supported');
 });
+
+test.describe('at 390 px wide (a phone)', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test('Multi-Scale PixelRNN: the large and the small images fit the width, side by side or one under the other', async ({ page }) => {
+    await open(page, { model: ID, seed: 1, count: 8, backend: 'cpu' });
+    await waitModel(page, ID);
+    await samplePixels(page);
+    const wide = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const out: string[] = [];
+      for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0 && (r.right > vw + 0.5 || r.left < -0.5)) out.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} ${Math.round(r.left)}–${Math.round(r.right)}`);
+      }
+      return out.slice(0, 12);
+    });
+    expect(wide).toEqual([]);
+    await expect(page.getByTestId('sample-small-grid')).toBeVisible();
+  });
+});
