@@ -33,6 +33,9 @@ test('samples non-blank images; the same seed repeats exactly, another seed diff
   expect(a).toHaveLength(4 * 8 * 8);
   expect(new Set(a).size).toBeGreaterThan(1); // not blank
   expect(a.every((v) => v === 0 || v === 1)).toBe(true); // binary model
+  // The explanation fits the model: a binary model has no red, green and blue to pick.
+  await expect(page.locator('.explain').first()).toContainText('each pixel black or white');
+  await expect(page.locator('.explain').first()).not.toContainText('red, then green');
 
   await page.reload();
   const again = await samplePixels(page);

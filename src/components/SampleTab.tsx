@@ -50,7 +50,8 @@ export function SampleTab() {
     <div className="tab-body">
       <section className="panel">
         <p className="explain">
-          The model writes an image one pixel at a time, left to right, top to bottom; inside each pixel it picks red, then green, then blue. Every choice is a draw from a
+          The model writes an image one pixel at a time, left to right, top to bottom
+          {model.config?.channels === 1 ? ', each pixel black or white' : '; inside each pixel it picks red, then green, then blue'}. Every choice is a draw from a
           distribution that depends on everything drawn before.
         </p>
         <div className="row controls">
