@@ -44,7 +44,7 @@ for (const backend of ['cpu', 'webgpu']) {
   });
 }
 
-test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint and Fine-tune tabs say they do not support it', async ({ page }) => {
+test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint, Fine-tune and Compress tabs say they do not support it', async ({ page }) => {
   await open(page, { model: ID, seed: 2, count: 1, backend: 'cpu' });
   await waitModel(page, ID);
   const large = await samplePixels(page);
@@ -69,6 +69,8 @@ test('Multi-Scale PixelRNN: the inspector works on both stages; the Inpaint and 
   await expect(page.getByTestId('inpaint-unsupported')).toContainText('Inpainting is not supported for the Multi-Scale PixelRNN');
   await page.getByTestId('tab-finetune').click();
   await expect(page.getByTestId('finetune-unsupported')).toContainText('not supported');
+  await page.getByTestId('tab-compress').click();
+  await expect(page.getByTestId('compress-unsupported')).toContainText('not supported');
 });
 
 test.describe('at 390 px wide (a phone)', () => {

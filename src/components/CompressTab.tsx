@@ -27,7 +27,7 @@ export function CompressTab() {
   const [gallery, setGallery] = useState<{ status: 'loading' | 'ready' | 'error'; images: Uint8Array[]; error?: string }>({ status: 'loading', images: [] });
 
   useEffect(() => {
-    if (!config) return;
+    if (!config || config.condition) return; // no coding with a multi-scale pair (below)
     let live = true;
     setGallery({ status: 'loading', images: [] });
     testImages().then(
@@ -47,6 +47,15 @@ export function CompressTab() {
   }, [stale, fitsModel]);
 
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
+  if (config.condition)
+    return (
+      <div className="tab-body">
+        <p className="panel notice" data-testid="compress-unsupported">
+          Compressing with the Multi-Scale PixelRNN is not supported yet: a file would code the small image with one model, then the large image given it with the other.
+          Pick another model to compress.
+        </p>
+      </div>
+    );
   const zoom = Math.max(4, Math.floor(192 / config.width));
   const fits = compress.source !== null && compress.source.length === config.height * config.width * config.channels;
 
