@@ -242,3 +242,30 @@ for (const backend of ['cpu', 'wasm'] as const)
     await expect(page.getByTestId('train-backend')).toHaveAttribute('data-backend', backend);
     expect(errors).toEqual([]);
   });
+
+test('train a Gated PixelCNN from scratch: the fourth architecture, listed under its own name in the picker, and it samples', async ({ page }) => {
+  test.setTimeout(240_000);
+  await open(page, { model: 'test-mnist-pixelcnn', tab: 'finetune', autostart: 0 });
+  await waitModel(page, 'test-mnist-pixelcnn');
+  await expect(page.getByTestId('arch-gated')).toBeEnabled(); // listed: untrained weights at least
+  const tinyParams = () => page.getByTestId('scratch-size-tiny').getAttribute('data-params');
+  await expect(page.getByTestId('scratch-size-tiny')).toHaveAttribute('data-params', /^\d+$/, { timeout: 60_000 });
+  const pixelcnnTiny = await tinyParams();
+  await page.getByTestId('scratch-arch').selectOption('gated');
+  await expect.poll(tinyParams, { timeout: 60_000 }).not.toBe(pixelcnnTiny); // the sizes are the gated model's
+  await page.getByTestId('ft-name').fill('e2e-gated');
+  await page.getByTestId('ft-steps').fill('2');
+  await page.getByTestId('scratch-count').selectOption('64');
+  await page.getByTestId('scratch-train').click();
+  const stats = page.getByTestId('train-stats');
+  await expect(stats).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await expect(stats).toHaveAttribute('data-step', '2');
+  const arch = await page.evaluate(() => window.__pixelrnn!.state().finetune.samples?.config.arch);
+  expect(arch).toBe('gated');
+  await open(page, { model: 'local:pixelrnn/mnist/gated/e2e-gated', seed: 2, count: 1 });
+  await waitModel(page, 'local:pixelrnn/mnist/gated/e2e-gated');
+  await expect(page.getByTestId('arch-gated')).toHaveAttribute('aria-pressed', 'true');
+  const px = await samplePixels(page);
+  expect(px).toHaveLength(28 * 28);
+  expect(px.every((v) => v === 0 || v === 1)).toBe(true);
+});

@@ -24,6 +24,7 @@ import {
   useFinetuned,
 } from '../store/actions/finetune';
 import { useApp } from '../store/store';
+import { ARCHS } from '../store/registry';
 import { flopsPerImage } from '../core/train/scratch';
 import type { ModelConfig } from '../core/index';
 import type { ScratchOption } from '../worker/protocol';
@@ -282,7 +283,11 @@ const BUILTIN_COUNTS = [64, 256, 1024];
  * count and an estimated speed, on built-in images or the uploads. It uses the Save-as name, steps, batch
  * and learning rate above, and shows the same live curves and samples.
  */
-function ScratchPanel({ dataset, arch, busy, modelConfig }: { dataset: 'mnist' | 'emoji32'; arch: ModelConfig['arch']; busy: boolean; modelConfig: ModelConfig }) {
+function ScratchPanel({ dataset, arch: selectedArch, busy, modelConfig }: { dataset: 'mnist' | 'emoji32'; arch: ModelConfig['arch']; busy: boolean; modelConfig: ModelConfig }) {
+  // The architecture to train: the selected model's at first, any of them by choice (a Gated PixelCNN too,
+  // which has no shipped model yet).
+  const [arch, setArch] = useState<ModelConfig['arch']>(selectedArch);
+  useEffect(() => setArch(selectedArch), [selectedArch]);
   const [options, setOptions] = useState<ScratchOption[] | null>(null);
   const [size, setSize] = useState<ScratchOption['size']>('tiny');
   const [data, setData] = useState<'builtin' | 'uploads'>('builtin');
@@ -311,9 +316,19 @@ function ScratchPanel({ dataset, arch, busy, modelConfig }: { dataset: 'mnist' |
     <section className="panel" data-testid="scratch">
       <h3>Train from scratch</h3>
       <p className="explain">
-        A new model of this architecture with random weights, trained here on {dataset === 'mnist' ? 'binarised MNIST digits' : 'Emoji-32 images'} or on your uploads. It is saved
-        under the name above, with the steps, batch and learning rate above.
+        A new model with random weights, trained here on {dataset === 'mnist' ? 'binarised MNIST digits' : 'Emoji-32 images'} or on your uploads. It is saved under the
+        name above, with the steps, batch and learning rate above.
       </p>
+      <label className="field">
+        <span className="label">Architecture</span>
+        <select value={arch} onChange={(e) => setArch(e.target.value as ModelConfig['arch'])} disabled={busy} data-testid="scratch-arch">
+          {ARCHS.filter((a) => a.id !== 'multiscale').map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.title}
+            </option>
+          ))}
+        </select>
+      </label>
       {options === null ? (
         <p className="hint">Counting parameters…</p>
       ) : (

@@ -33,6 +33,7 @@ export const ARCHS: ReadonlyArray<{ id: PickerArch; title: string; blurb: string
   { id: 'pixelcnn', title: 'PixelCNN', blurb: 'masked convolutions: fast to train, sees a limited neighbourhood' },
   { id: 'rowlstm', title: 'Row LSTM', blurb: 'an LSTM over rows: sees a triangle above each pixel' },
   { id: 'diagonal', title: 'Diagonal BiLSTM', blurb: 'LSTMs along diagonals: sees everything above and to the left' },
+  { id: 'gated', title: 'Gated PixelCNN', blurb: 'a vertical and a horizontal stack with gated units: no blind spot, convolution speed' },
   { id: 'multiscale', title: 'Multi-Scale PixelRNN', blurb: 'two models: a small image first, then the large image given it' },
 ];
 

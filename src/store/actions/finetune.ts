@@ -235,7 +235,7 @@ export async function startFromScratch(choice: ScratchChoice): Promise<void> {
       'train',
       {
         source: { kind: 'config', config },
-        saveKey: localKey(entry.dataset, entry.arch, s.finetune.name),
+        saveKey: localKey(entry.dataset, config.arch, s.finetune.name), // the new model's architecture, not the selected one's
         card: {
           name: s.finetune.name,
           dataset: { name: entry.dataset },
