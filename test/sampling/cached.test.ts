@@ -5,55 +5,13 @@ import { PixelModel } from '../../src/core/models/pixelModel';
 import { cachedProvider, sampleCached } from '../../src/core/sampling/cached';
 import { runSampling, type LogitsProvider } from '../../src/core/sampling/loop';
 import { naiveProvider, sampleNaive } from '../../src/core/sampling/naive';
-import type { KnownPixels, SampleOptions } from '../../src/core/sampling/types';
+import type { SampleOptions } from '../../src/core/sampling/types';
+import { knownMask, randomise, tiny as tinyOf } from './helpers';
 
 const ARCHS: Arch[] = ['pixelcnn', 'rowlstm', 'diagonal', 'gated'];
 
-function tiny(arch: Arch, rgb: boolean, extra: Partial<ModelConfig> = {}): ModelConfig {
-  return {
-    arch,
-    height: rgb ? 5 : 6,
-    width: rgb ? 6 : 5,
-    channels: rgb ? 3 : 1,
-    output: rgb ? 'softmax256' : 'binary',
-    layers: 2,
-    hidden: 6,
-    headWidth: 12,
-    firstKernel: 5,
-    residual: true,
-    skip: true,
-    seed: 7,
-    ...extra,
-  };
-}
-
-/** Random weights with some scale, so logits are far from flat and states not all near zero. */
-function randomise(model: PixelModel, seed: number): void {
-  let n = 0;
-  for (const v of model.params.list()) v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.6, 'float32', seed + n++)));
-}
-
-/**
- * Known sub-pixels for a batch of 2 ([B,H,W,C]): both images know the whole first row; image 0 also a
- * block on the left, image 1 a block on the right; and single colours scattered (partially known pixels).
- * Steps where both images know the sub-pixel are skipped by the loop; the others are asked for.
- */
-function knownMask(cfg: ModelConfig): KnownPixels {
-  const { height: H, width: W, channels: C } = cfg;
-  const per = H * W * C;
-  const image = new Uint8Array(2 * per);
-  const mask = new Uint8Array(2 * per);
-  for (let b = 0; b < 2; b++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++)
-        for (let c = 0; c < C; c++) {
-          const at = b * per + (i * W + j) * C + c;
-          image[at] = cfg.output === 'binary' ? (i + j + b) % 2 : (37 * i + 11 * j + 90 * c + 7 * b) % 256;
-          const block = b === 0 ? j < 2 && i >= 2 : j >= W - 2 && i >= 1;
-          mask[at] = i === 0 || block || (i * W + j + c) % 5 === 0 ? 1 : 0;
-        }
-  return { image, mask };
-}
+/** The tiny models here are one row and column larger than the device tests' (helpers.ts). */
+const tiny = (arch: Arch, rgb: boolean, extra: Partial<ModelConfig> = {}) => tinyOf(arch, rgb, extra, 1);
 
 /** A provider that runs both samplers and records the largest logit difference. */
 function comparing(a: LogitsProvider, b: LogitsProvider, stats: { maxDiff: number; steps: number }): LogitsProvider {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { Arch, ModelConfig } from '../../src/core/models/config';
-import { PixelModel } from '../../src/core/models/pixelModel';
+import type { Arch } from '../../src/core/models/config';
 import { countReads } from '../../src/core/sampling/benchmark';
 import { sampleCached } from '../../src/core/sampling/cached';
 import { sampleCachedOnDevice, sampleNaiveOnDevice } from '../../src/core/sampling/device';
 import { BELOW_ONE, drawOnDevice, float32Uniform } from '../../src/core/sampling/deviceDraw';
 import { drawBinary, drawCategorical } from '../../src/core/sampling/draw';
-import type { DeviceSampleOptions, KnownPixels } from '../../src/core/sampling/types';
+import type { DeviceSampleOptions } from '../../src/core/sampling/types';
 import { mulberry32 } from '../../src/core/random';
+import { knownMask, randomModel, tiny } from './helpers';
 
 /**
  * The sampler that draws on the device (src/core/sampling/device.ts): the same images as the naive sampler
@@ -18,54 +18,7 @@ import { mulberry32 } from '../../src/core/random';
 
 const backend = tf.getBackend();
 const ARCHS: Arch[] = ['pixelcnn', 'rowlstm', 'diagonal'];
-
-function tiny(arch: Arch, rgb: boolean, extra: Partial<ModelConfig> = {}): ModelConfig {
-  return {
-    arch,
-    height: rgb ? 4 : 5,
-    width: rgb ? 5 : 4,
-    channels: rgb ? 3 : 1,
-    output: rgb ? 'softmax256' : 'binary',
-    layers: 2,
-    hidden: 6,
-    headWidth: 12,
-    firstKernel: 5,
-    residual: true,
-    skip: true,
-    seed: 7,
-    ...extra,
-  };
-}
-
-/** Random weights with some scale, so logits are far from flat (as test/sampling/cached.test.ts). */
-function randomise(model: PixelModel, seed: number): void {
-  let n = 0;
-  for (const v of model.params.list()) v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.6, 'float32', seed + n++)));
-}
-
-function model(cfg: ModelConfig, seed = 3): PixelModel {
-  const m = new PixelModel(cfg);
-  randomise(m, seed);
-  return m;
-}
-
-/** Known sub-pixels for a batch of 2: the first row of both, a block of each, scattered single colours. */
-function knownMask(cfg: ModelConfig): KnownPixels {
-  const { height: H, width: W, channels: C } = cfg;
-  const per = H * W * C;
-  const image = new Uint8Array(2 * per);
-  const mask = new Uint8Array(2 * per);
-  for (let b = 0; b < 2; b++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++)
-        for (let c = 0; c < C; c++) {
-          const at = b * per + (i * W + j) * C + c;
-          image[at] = cfg.output === 'binary' ? (i + j + b) % 2 : (37 * i + 11 * j + 90 * c + 7 * b) % 256;
-          const block = b === 0 ? j < 2 && i >= 2 : j >= W - 2 && i >= 1;
-          mask[at] = i === 0 || block || (i * W + j + c) % 5 === 0 ? 1 : 0;
-        }
-  return { image, mask };
-}
+const model = randomModel;
 
 
 describe(`device draw = CPU draw away from float ties (${backend})`, () => {

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/core/models/config';
-import { PixelModel } from '../../src/core/models/pixelModel';
 import { countReads } from '../../src/core/sampling/benchmark';
 import { sampleCached } from '../../src/core/sampling/cached';
 import { sampleCachedOnDevice, sampleNaiveOnDevice } from '../../src/core/sampling/device';
-import type { DeviceSampleOptions, KnownPixels } from '../../src/core/sampling/types';
+import type { DeviceSampleOptions } from '../../src/core/sampling/types';
+import { knownMask, randomModel, tiny as tinyOf } from './helpers';
+
+const tiny = (rgb: boolean, extra: Partial<ModelConfig> = {}) => tinyOf('gated', rgb, extra);
 
 /**
  * The Gated PixelCNN's cached provider read from the device images (src/core/sampling/cached/gated.ts,
@@ -16,48 +18,7 @@ import type { DeviceSampleOptions, KnownPixels } from '../../src/core/sampling/t
 
 const backend = tf.getBackend();
 
-function tiny(rgb: boolean, extra: Partial<ModelConfig> = {}): ModelConfig {
-  return {
-    arch: 'gated',
-    height: rgb ? 4 : 5,
-    width: rgb ? 5 : 4,
-    channels: rgb ? 3 : 1,
-    output: rgb ? 'softmax256' : 'binary',
-    layers: 2,
-    hidden: 6,
-    headWidth: 12,
-    firstKernel: 5,
-    residual: true,
-    skip: true,
-    seed: 7,
-    ...extra,
-  };
-}
-
-function model(cfg: ModelConfig, seed: number): PixelModel {
-  const m = new PixelModel(cfg);
-  let n = 0;
-  for (const v of m.params.list()) v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, 0.6, 'float32', seed + n++)));
-  return m;
-}
-
-/** Both images know the first row, image 0 a block on the left, image 1 one on the right, and scattered colours. */
-function knownMask(cfg: ModelConfig): KnownPixels {
-  const { height: H, width: W, channels: C } = cfg;
-  const per = H * W * C;
-  const image = new Uint8Array(2 * per);
-  const mask = new Uint8Array(2 * per);
-  for (let b = 0; b < 2; b++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++)
-        for (let c = 0; c < C; c++) {
-          const at = b * per + (i * W + j) * C + c;
-          image[at] = cfg.output === 'binary' ? (i + j + b) % 2 : (37 * i + 11 * j + 90 * c + 7 * b) % 256;
-          const block = b === 0 ? j < 2 && i >= 2 : j >= W - 2 && i >= 1;
-          mask[at] = i === 0 || block || (i * W + j + c) % 5 === 0 ? 1 : 0;
-        }
-  return { image, mask };
-}
+const model = (cfg: ModelConfig, seed: number) => randomModel(cfg, seed);
 
 describe(`Gated PixelCNN sampling on the device = naive sampling on the device (${backend})`, () => {
   for (const rgb of [false, true]) {
