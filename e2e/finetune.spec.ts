@@ -79,7 +79,7 @@ test('fine-tuning: the loss falls, pause → resume continues the same run, and 
   // After a reload the fine-tuned model is listed under its own name, loads from IndexedDB and samples.
   await open(page, { model: 'local:pixelrnn/mnist/pixelcnn/e2e-tuned', seed: 2, count: 2 });
   await waitModel(page, 'local:pixelrnn/mnist/pixelcnn/e2e-tuned');
-  await expect(page.getByTestId('model-select').locator('option', { hasText: 'e2e-tuned (fine-tuned here)' })).toHaveCount(1);
+  await expect(page.getByTestId('model-select').locator('option', { hasText: 'e2e-tuned (saved in this browser)' })).toHaveCount(1);
   const px = await samplePixels(page);
   expect(px).toHaveLength(2 * 64);
   // The shipped model is still there to restore.

@@ -88,7 +88,7 @@ test('import: placed by its own card and config, a same name is replaced only af
   await page.getByTestId('confirm-replace').click();
   await expect(page.getByTestId('notice')).toContainText('replacing the one saved before');
   await waitModel(page, key);
-  await expect(page.getByTestId('model-select').locator('option', { hasText: '(fine-tuned here)' })).toHaveCount(2);
+  await expect(page.getByTestId('model-select').locator('option', { hasText: '(saved in this browser)' })).toHaveCount(2);
 });
 
 /** Waits for the fine-tune to end, and fails with its error message if it ended in one. */
@@ -136,5 +136,5 @@ test("fine-tunes get free names, a taken name is replaced only after a yes, and 
   await expect(name).toHaveValue('my-pixelcnn-2');
   await trained(page);
   await expect(page.getByTestId('finetune-message')).toContainText('"my-pixelcnn-2"');
-  await expect(page.getByTestId('model-select').locator('option', { hasText: '(fine-tuned here)' })).toHaveCount(2);
+  await expect(page.getByTestId('model-select').locator('option', { hasText: '(saved in this browser)' })).toHaveCount(2);
 });

@@ -3,7 +3,7 @@ import { selectModel, setArch, setDataset } from '../store/actions/app';
 import { useApp } from '../store/store';
 import { cardScore, type CardScore } from '../core/io/card';
 
-/** Dataset × architecture, then which weights (shipped, fine-tuned here, untrained), with load progress. */
+/** Dataset × architecture, then which weights (shipped, saved in this browser: fine-tuned, trained or imported here, untrained), with load progress. */
 export function ModelPicker() {
   const registry = useApp((s) => s.registry);
   const dataset = useApp((s) => s.dataset);
@@ -59,7 +59,7 @@ export function ModelPicker() {
           <select value={modelId ?? ''} onChange={(e) => void selectModel(e.target.value)} data-testid="model-select">
             {versions.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.kind === 'shipped' ? `${m.title} (shipped${score(m) ? `, test ${score(m)}` : ''})` : m.kind === 'local' ? `${m.title} (fine-tuned here)` : m.title}
+                {m.kind === 'shipped' ? `${m.title} (shipped${score(m) ? `, test ${score(m)}` : ''})` : m.kind === 'local' ? `${m.title} (saved in this browser)` : m.title}
               </option>
             ))}
           </select>
