@@ -3,21 +3,24 @@
 // as one failure, so a runner that crashed can never look green.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
-const [unitPath, e2ePath, pyPath] = process.argv.slice(2);
+// Further arguments: more vitest reports (the WebGPU-in-Node run of scripts/test-all.sh).
+const [unitPath, e2ePath, pyPath, ...moreUnit] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-if (existsSync(unitPath)) {
-  const r = JSON.parse(readFileSync(unitPath, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
-  // A file that failed to load has no failing test of its own: count it once.
-  failed += (r.testResults ?? []).filter((s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
-  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-} else {
-  console.error(`no unit-test report at ${unitPath}`);
-  failed += 1;
+for (const path of [unitPath, ...moreUnit]) {
+  if (existsSync(path)) {
+    const r = JSON.parse(readFileSync(path, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    // A file that failed to load has no failing test of its own: count it once.
+    failed += (r.testResults ?? []).filter((s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  } else {
+    console.error(`no unit-test report at ${path}`);
+    failed += 1;
+  }
 }
 
 // pytest's JUnit XML: <testsuite tests="N" failures="F" errors="E" skipped="S">.
