@@ -111,6 +111,21 @@ def lr_at(args, step: int, seconds_left: float | None = None) -> float:
     return args.lr
 
 
+def continued_curve(initialized_from: dict | None, history: list[dict]) -> list[dict]:
+    """The learning curve of a run started with --init, continued from the curve of the model it started from:
+    that model's points, then this run's with its steps, wall-hours and CPU-hours added (the card's `curve`
+    covers the weights' whole training, as a plot against CPU-hours needs)."""
+    if not initialized_from or not initialized_from.get("curve"):
+        return history
+    last = initialized_from["curve"][-1]
+    # The model's totals (cards round them to whole seconds), never less than its last point.
+    steps = max(initialized_from.get("steps", 0), last["step"])
+    wall = max(initialized_from.get("trainSeconds", 0) / 3600, last["wallHours"])
+    cpu = max(initialized_from.get("cpuSeconds", 0) / 3600, last["cpuHours"])
+    return initialized_from["curve"] + [{**p, "step": p["step"] + steps, "wallHours": p["wallHours"] + wall, "cpuHours": p["cpuHours"] + cpu}
+                                        for p in history]
+
+
 def build_config(args, ck: dict | None) -> tuple[dict, dict | None]:
     """The config, and the initial weights when --init names a saved model."""
     if ck:
@@ -118,7 +133,7 @@ def build_config(args, ck: dict | None) -> tuple[dict, dict | None]:
     init_weights = None
     if args.init:
         config, init_weights, init_card = read_artifacts(args.init)
-        args.init_card = {"model": args.init, **{k: init_card[k] for k in ("steps", "trainSeconds", "cpuSeconds", "batchSize", "trainer") if k in init_card}}
+        args.init_card = {"model": args.init, **{k: init_card[k] for k in ("steps", "trainSeconds", "cpuSeconds", "batchSize", "trainer", "curve") if k in init_card}}
     elif args.config:
         config = json.loads(Path(args.config).read_text())
     elif args.preset:
@@ -262,9 +277,9 @@ def main(argv=None) -> dict:
                          **({"gpu": torch.cuda.get_device_name(run.device)} if run.device.type == "cuda" else {})},
             "commands": setup["commands"],
             "trainer": "pytorch",
-            **({"initializedFrom": setup["initializedFrom"]} if setup.get("initializedFrom") else {}),
+            **({"initializedFrom": {k: v for k, v in setup["initializedFrom"].items() if k != "curve"}} if setup.get("initializedFrom") else {}),
             "valid": None if valid_nats is None else {"step": step, "natsPerImage": valid_nats, "bitsPerDim": valid_nats / (d * LN2), "images": len(valid)},
-            "curve": history,
+            "curve": continued_curve(setup.get("initializedFrom"), history),
         }
 
     def checkpoint(valid_nats: float | None) -> None:
