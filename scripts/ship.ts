@@ -32,7 +32,7 @@ const MODELS = 'public/models';
 /** Test images of the check subset: small, so the unit test that re-evaluates it stays fast on the cpu backend. */
 const CHECK_IMAGES = 16;
 const INDEX = join(MODELS, 'index.json');
-const ARCH_TITLE: Record<string, string> = { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM', diagonal: 'Diagonal BiLSTM' };
+const ARCH_TITLE: Record<string, string> = { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM', diagonal: 'Diagonal BiLSTM', gated: 'Gated PixelCNN' };
 
 interface Entry {
   id: string;
