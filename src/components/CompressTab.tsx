@@ -8,13 +8,13 @@ import {
   pickCompressImage,
   pickSurprisePixel,
   restoreFile,
-  testImages,
   uploadCompressImage,
 } from '../store/actions/compress';
 import type { ModelConfig } from '../core/models/config';
 import type { CompressState } from '../store/compressState';
 import { useApp } from '../store/store';
 import { ImageGrid } from './ImageGrid';
+import { TestGallery } from './TestGallery';
 import { SurpriseMap } from './SurpriseMap';
 
 const bitsPerDim = (bytes: number, dims: number) => ((8 * bytes) / dims).toFixed(3);
@@ -24,20 +24,6 @@ export function CompressTab() {
   const model = useApp((s) => s.model);
   const compress = useApp((s) => s.compress);
   const config = model.config;
-  const [gallery, setGallery] = useState<{ status: 'loading' | 'ready' | 'error'; images: Uint8Array[]; error?: string }>({ status: 'loading', images: [] });
-
-  useEffect(() => {
-    if (!config || config.condition) return; // no coding with a multi-scale pair (below)
-    let live = true;
-    setGallery({ status: 'loading', images: [] });
-    testImages().then(
-      (images) => live && setGallery({ status: 'ready', images }),
-      (e: Error) => live && setGallery({ status: 'error', images: [], error: e.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [config]);
 
   // Another model loaded: the picture on the page is coded again with it (its map and size are the new model's).
   const stale = model.status === 'ready' && compress.encode.result !== null && compress.encode.result.modelId !== model.id && compress.encode.status !== 'running';
@@ -68,18 +54,7 @@ export function CompressTab() {
           with the same model on the same backend.
         </p>
         <div className="row">
-          <div className="field">
-            <span className="label">Test images</span>
-            <div className="gallery" data-testid="compress-gallery" data-status={gallery.status}>
-              {gallery.status === 'loading' && <span className="hint">loading…</span>}
-              {gallery.status === 'error' && <span className="hint">No test images for this dataset ({gallery.error}).</span>}
-              {gallery.images.map((img, i) => (
-                <button key={i} className="thumb" onClick={() => pickCompressImage(img, `test image ${i + 1}`)} data-testid={`compress-gallery-${i}`} aria-label={`Test image ${i + 1}`}>
-                  <ImageGrid images={img} count={1} config={config} zoom={Math.max(2, Math.floor(48 / config.width))} label={`Test image ${i + 1}`} />
-                </button>
-              ))}
-            </div>
-          </div>
+          <TestGallery config={config} onPick={pickCompressImage} testId="compress-gallery" />
           <label className="field">
             <span className="label">…or your own picture</span>
             <input

@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
 import { hiddenCount } from '../canvas/mask';
 import { clampInt } from '../store/actions/app';
-import { clearMask, complete, hideBottomHalf, setInpaint, testImages, undoMask, uploadInpaintImage, pickImage } from '../store/actions/inpaint';
+import { clearMask, complete, hideBottomHalf, setInpaint, undoMask, uploadInpaintImage, pickImage } from '../store/actions/inpaint';
 import { stopSampling } from '../store/actions/sample';
 import { useApp } from '../store/store';
 import { ImageGrid } from './ImageGrid';
+import { TestGallery } from './TestGallery';
 import { MaskEditor } from './MaskEditor';
 import { Progress } from './Progress';
 
@@ -15,20 +15,6 @@ export function InpaintTab() {
   const config = model.config;
   const run = inpaint.run;
   const running = run.status === 'running';
-  const [gallery, setGallery] = useState<{ status: 'loading' | 'ready' | 'error'; images: Uint8Array[]; error?: string }>({ status: 'loading', images: [] });
-
-  useEffect(() => {
-    if (!config || config.condition) return; // no inpainting for a multi-scale pair (below)
-    let live = true;
-    setGallery({ status: 'loading', images: [] });
-    testImages().then(
-      (images) => live && setGallery({ status: 'ready', images }),
-      (e: Error) => live && setGallery({ status: 'error', images: [], error: e.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [config]);
 
   if (!config) return <div className="placeholder">Waiting for the model…</div>;
   if (config.condition)
@@ -50,18 +36,7 @@ export function InpaintTab() {
           in sampling, each conditioned on all the pixels before it (the model only ever looks up and to the left, so pixels below a hole do not inform it).
         </p>
         <div className="row">
-          <div className="field">
-            <span className="label">Test images</span>
-            <div className="gallery" data-testid="gallery" data-status={gallery.status}>
-              {gallery.status === 'loading' && <span className="hint">loading…</span>}
-              {gallery.status === 'error' && <span className="hint">No test images for this dataset ({gallery.error}).</span>}
-              {gallery.images.map((img, i) => (
-                <button key={i} className="thumb" onClick={() => pickImage(img, `test image ${i + 1}`)} data-testid={`gallery-${i}`} aria-label={`Test image ${i + 1}`}>
-                  <ImageGrid images={img} count={1} config={config} zoom={Math.max(2, Math.floor(48 / config.width))} label={`Test image ${i + 1}`} />
-                </button>
-              ))}
-            </div>
-          </div>
+          <TestGallery config={config} onPick={pickImage} testId="gallery" />
           <label className="field">
             <span className="label">…or your own picture</span>
             <input type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/avif" data-testid="inpaint-upload" onChange={(e) => e.target.files?.[0] && void uploadInpaintImage(e.target.files[0])} />

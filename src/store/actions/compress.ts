@@ -16,7 +16,6 @@ import { getState, setState } from '../store';
 import { forcedBackend, selectModel } from './app';
 import { inputShape } from './inpaint';
 
-export { testImages } from './inpaint';
 
 let client: WorkerClient<CodecApi> | null = null;
 
