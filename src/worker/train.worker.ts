@@ -8,7 +8,7 @@ import { activate, chooseFor, environment, startDefault } from './backends';
 import * as models from './models';
 import type { TrainerApi } from './protocol';
 import { serve } from './rpc';
-import { continueFineTune, fetchTrainingSubset, fineTune, PauseSwitch, savedRunOf } from './training';
+import { continueFineTune, fetchTrainingSubset, fineTune, PauseSwitch, savedRunOf, type TrainHooks } from './training';
 import { createModel } from '../core/index';
 import { flopsPerImage, SCRATCH_SIZES, scratchConfig } from '../core/train/index';
 
@@ -20,6 +20,30 @@ async function readCheckpoint(modelKey: string): Promise<tf.io.ModelArtifacts | 
   const key = models.trainStateKey(modelKey);
   if (!(await models.listLocal()).some((m) => m.key === key)) return null;
   return models.idb(key).load!();
+}
+
+/**
+ * Runs a fine-tune (fresh or continued) with this worker's hooks: events to the caller, its cancel signal,
+ * the pause switch that `control` flips while it runs, and saves of the model and its checkpoint under `saveKey`.
+ */
+async function withRunHooks<T>(
+  saveKey: string,
+  ctx: { emit: (e: Parameters<TrainHooks['emit']>[0]) => void; signal: AbortSignal },
+  run: (hooks: TrainHooks) => Promise<T>,
+): Promise<T> {
+  const own = new PauseSwitch();
+  pause = own;
+  try {
+    return await run({
+      emit: (e) => ctx.emit(e),
+      signal: ctx.signal,
+      pause: own,
+      save: (m, c) => models.saveLocal(m, saveKey, c),
+      saveCheckpoint: async (ck) => void (await models.idb(models.trainStateKey(saveKey)).save!(ck)),
+    });
+  } finally {
+    if (pause === own) pause = null;
+  }
 }
 
 const notify = serve<TrainerApi>({
@@ -41,18 +65,9 @@ const notify = serve<TrainerApi>({
     ctx.emit({ type: 'backend', choice, shapeKey });
     await activate(choice, env, notify);
     const { model, card } = await models.build(args.source, artifacts);
-    const own = new PauseSwitch();
-    pause = own;
     try {
-      return await fineTune(model, card, args, {
-        emit: (e) => ctx.emit(e),
-        signal: ctx.signal,
-        pause: own,
-        save: (m, c) => models.saveLocal(m, args.saveKey, c),
-        saveCheckpoint: async (ck) => void (await models.idb(models.trainStateKey(args.saveKey)).save!(ck)),
-      });
+      return await withRunHooks(args.saveKey, ctx, (hooks) => fineTune(model, card, args, hooks));
     } finally {
-      if (pause === own) pause = null;
       model.dispose();
     }
   },
@@ -66,19 +81,7 @@ const notify = serve<TrainerApi>({
     const { choice, shapeKey, env } = await chooseFor('training', config, args.backend, savedRunOf(checkpoint)?.batchSize ?? 8);
     ctx.emit({ type: 'backend', choice, shapeKey });
     await activate(choice, env, notify);
-    const own = new PauseSwitch();
-    pause = own;
-    try {
-      return await continueFineTune(checkpoint, args, {
-        emit: (e) => ctx.emit(e),
-        signal: ctx.signal,
-        pause: own,
-        save: (m, c) => models.saveLocal(m, args.saveKey, c),
-        saveCheckpoint: async (ck) => void (await models.idb(models.trainStateKey(args.saveKey)).save!(ck)),
-      });
-    } finally {
-      if (pause === own) pause = null;
-    }
+    return withRunHooks(args.saveKey, ctx, (hooks) => continueFineTune(checkpoint, args, hooks));
   },
 
   async scratchOptions({ dataset, arch }) {
