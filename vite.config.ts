@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
@@ -25,6 +25,27 @@ function e2eModels(dir: string | undefined): Plugin {
       const shipped = read(join(out, 'index.json'));
       const fixtures = read(join(src, 'index.json'));
       writeFileSync(join(out, 'index.json'), JSON.stringify({ format: 'pixelrnn-lab-models/1', models: [...shipped.models, ...fixtures.models] }, null, 1));
+    },
+  };
+}
+
+/**
+ * Data folders of public/ that the app never fetches: Emoji-64 (89 MB) is read only by the trainers, the
+ * pair's evaluation and the baselines (the app samples the Multi-Scale pair without data, and its Inpaint,
+ * Fine-tune and Compress tabs do not take the pair), so the build leaves it out.
+ */
+export const BUILD_EXCLUDED_DATA = ['data/emoji64'];
+
+function dropUnreadData(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'pixelrnn-drop-unread-data',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      for (const rel of BUILD_EXCLUDED_DATA) rmSync(join(outDir, rel), { recursive: true, force: true });
     },
   };
 }
@@ -66,7 +87,7 @@ const NO_COMPRESS = { compress: false, mangle: true };
 export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy(), e2eModels(process.env.PIXELRNN_E2E_MODELS)],
+  plugins: [react(), contentSecurityPolicy(), e2eModels(process.env.PIXELRNN_E2E_MODELS), dropUnreadData()],
   // Relative base: the built app works from any folder of a static server.
   base: './',
   worker: {

@@ -93,3 +93,17 @@ test.describe('at 390 px wide (a phone)', () => {
     await expect(page.getByTestId('sample-small-grid')).toBeVisible();
   });
 });
+
+test('the build leaves out Emoji-64 (89 MB the app never reads) and keeps the datasets it does read', async ({ page }) => {
+  await open(page, { model: ID, seed: 1, count: 2, backend: 'cpu' });
+  await waitModel(page, ID);
+  const kept = await page.request.get('data/emoji32/manifest.json');
+  expect(kept.status()).toBe(200);
+  expect(await kept.text()).toContain('pixelrnn-lab-dataset');
+  const dropped = await page.request.get('data/emoji64/manifest.json');
+  // a static server answers 404, or its single-page fallback (the app's HTML): never the dataset
+  expect(dropped.status() === 404 || !(await dropped.text()).includes('pixelrnn-lab-dataset')).toBe(true);
+  // the Multi-Scale pair still samples both stages without it
+  expect(await samplePixels(page)).toHaveLength(2 * LARGE);
+  expect(await smallPixels(page)).toHaveLength(2 * SMALL);
+});
