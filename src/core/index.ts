@@ -12,3 +12,4 @@ export { probabilities } from './sampling/draw';
 export * from './io/artifacts';
 export * from './io/card';
 export { checkPair, enlarge, MultiScaleModel, placeholderSmall, subsample } from './models/multiScale';
+export * from './receptiveField';

@@ -2,28 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/core/models/config';
 import { PixelModel } from '../../src/core/models/pixelModel';
+import { subPixelInputGradient } from '../../src/core/receptiveField';
 import { archs, randomImages, tinyConfig } from './helpers';
 
 /**
  * The test that matters most: the logits of sub-pixel p = (i, j, c) may depend only on sub-pixels before p
  * in raster-then-RGB order. We take the gradient of (a random projection of) p's logits with respect to
- * the input image and check that it is exactly zero at p and everything after it.
+ * the input image (src/core/receptiveField.ts, which the app's receptive-field explorer uses too) and check
+ * that it is exactly zero at p and everything after it.
  */
 async function inputGradient(model: PixelModel, x: tf.Tensor4D, i: number, j: number, c: number, small?: tf.Tensor4D): Promise<Float32Array> {
   const K = model.config.output === 'binary' ? 1 : 256;
-  const g = tf.tidy(() => {
-    const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
-    const f = (input: tf.Tensor) => {
-      const l = model.logits(input as tf.Tensor4D, small);
-      // 4-D slices only: tfjs-webgpu cannot pad (the slice gradient) a 5-D tensor.
-      const [b, h, w] = l.shape;
-      const sel = l.reshape([b!, h!, w!, -1]).slice([0, i, j, c * K], [1, 1, 1, K]).reshape([K]);
-      return tf.sum(tf.mul(sel, proj));
-    };
-    return tf.grad(f)(x);
-  });
-  const values = (await g.data()) as Float32Array;
-  g.dispose();
+  const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
+  const { value, grad } = subPixelInputGradient(model, x, { row: i, col: j, channel: c }, (sel) => tf.sum(tf.mul(sel, proj)), small);
+  const values = (await grad.data()) as Float32Array;
+  tf.dispose([proj, value, grad]);
   return values;
 }
 
