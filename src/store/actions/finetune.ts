@@ -3,7 +3,7 @@
  * training worker with live curves, saving to IndexedDB as it trains, export/import, restore.
  */
 import { decodeFile } from '../../canvas/decode';
-import { CallAbortedError, WorkerGoneError } from '../../worker/rpc';
+import { CallAbortedError } from '../../worker/rpc';
 import { byDatasetArch, localKey } from '../registry';
 import type { AppState, UploadItem } from '../state';
 import { getState, patch, setState } from '../store';
@@ -58,6 +58,35 @@ export function blocker(s: AppState): string | null {
 
 let training: AbortController | null = null;
 
+/** What a training call returns: the step it ended on, and whether Stop ended it. */
+interface RunOutcome {
+  steps: number;
+  stopped: boolean;
+}
+
+/**
+ * One run in the training worker, the same for a fine-tune, a continued fine-tune and a model from scratch:
+ * the tab shows it running from step `from`, `call` sends it (Stop aborts `signal`), then the finished run's
+ * message, or why it failed. Stop pressed while the worker was starting aborts the call before it is sent:
+ * nothing was trained or saved, and the tab says so.
+ */
+async function runInTrainer(from: number, call: (signal: AbortSignal) => Promise<RunOutcome>, finished: (done: RunOutcome) => string, after: () => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  training = controller;
+  patch('finetune', { status: 'running', step: from, startStep: from, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
+  try {
+    await ensureTrainer();
+    const done = await call(controller.signal);
+    patch('finetune', { status: done.stopped ? 'stopped' : 'done', message: finished(done) });
+    await after();
+  } catch (e) {
+    if (e instanceof CallAbortedError) patch('finetune', { status: 'stopped', message: 'Stopped before training began: nothing was trained or saved.' });
+    else patch('finetune', { status: 'error', error: (e as Error).message });
+  } finally {
+    if (training === controller) training = null;
+  }
+}
+
 export async function startTraining(): Promise<void> {
   if (!blocker(getState()) && !(await confirmSaveName())) return; // a saved model of that name is replaced only if confirmed
   const s = getState();
@@ -73,47 +102,33 @@ export async function startTraining(): Promise<void> {
   const images = new Uint8Array(picked.length * per);
   picked.forEach((u, i) => images.set(u.pixels!, i * per));
   const saveKey = localKey(entry.dataset, entry.arch, s.finetune.name);
-  const controller = new AbortController();
-  training = controller;
-  patch('finetune', { status: 'running', step: 0, startStep: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
-  try {
-    await ensureTrainer();
-    const done = await trainerClient().call(
-      'train',
-      {
-        source: entry.source,
-        saveKey,
-        card: { name: s.finetune.name, dataset: { name: entry.dataset }, fineTune: { baseModel: entry.id, baseTitle: entry.title, images: picked.length, finetunedAt: new Date().toISOString() } },
-        images,
-        count: picked.length,
-        steps: s.finetune.steps,
-        batchSize: s.finetune.batchSize,
-        learningRate: s.finetune.learningRate,
-        sampleEvery: 25,
-        seed: 1,
-        backend: trainingBackendRequest(),
-      },
-      {
-        signal: controller.signal,
-        transfer: [images.buffer],
-        onEvent: (e) => onTrainEvent(e, config),
-      },
-    );
-    const saved = `saved in this browser as "${s.finetune.name}"`;
-    patch('finetune', {
-      status: done.stopped ? 'stopped' : 'done',
-      message: done.stopped ? `Stopped after step ${done.steps}; ${saved}.` : `Trained ${done.steps} steps; ${saved}.`,
-    });
-    await loadRegistry();
-    await refreshSavedRun();
-  } catch (e) {
-    // Stop pressed while the worker was starting: the call was never sent, nothing trained or saved.
-    if (e instanceof CallAbortedError) patch('finetune', { status: 'stopped', message: 'Stopped before training began: nothing was trained or saved.' });
-    else if (e instanceof WorkerGoneError) patch('finetune', { status: 'error', error: e.message });
-    else patch('finetune', { status: 'error', error: (e as Error).message });
-  } finally {
-    if (training === controller) training = null;
-  }
+  const saved = `saved in this browser as "${s.finetune.name}"`;
+  await runInTrainer(
+    0,
+    (signal) =>
+      trainerClient().call(
+        'train',
+        {
+          source: entry.source,
+          saveKey,
+          card: { name: s.finetune.name, dataset: { name: entry.dataset }, fineTune: { baseModel: entry.id, baseTitle: entry.title, images: picked.length, finetunedAt: new Date().toISOString() } },
+          images,
+          count: picked.length,
+          steps: s.finetune.steps,
+          batchSize: s.finetune.batchSize,
+          learningRate: s.finetune.learningRate,
+          sampleEvery: 25,
+          seed: 1,
+          backend: trainingBackendRequest(),
+        },
+        { signal, transfer: [images.buffer], onEvent: (e) => onTrainEvent(e, config) },
+      ),
+    (done) => (done.stopped ? `Stopped after step ${done.steps}; ${saved}.` : `Trained ${done.steps} steps; ${saved}.`),
+    async () => {
+      await loadRegistry();
+      await refreshSavedRun();
+    },
+  );
 }
 
 /** One event of the training worker: the tab's state through the reducer, then the side effects. */
@@ -152,41 +167,18 @@ export async function continueTraining(): Promise<void> {
   if (!entry || entry.source.kind !== 'indexeddb' || !s.finetune.savedRun || !config || s.model.status !== 'ready') return;
   const saveKey = entry.source.key;
   const from = s.finetune.savedRun.step;
-  const controller = new AbortController();
-  training = controller;
-  patch('finetune', {
-    status: 'running',
-    step: from,
-    startStep: from,
-    loss: [],
-    valBits: [],
-    samples: null,
-    message: 'Starting the training worker…',
-    error: null,
-    savedKey: null,
-    savedStep: null,
-    skipNote: null,
-  });
-  try {
-    await ensureTrainer();
-    const done = await trainerClient().call(
-      'continueTraining',
-      { saveKey, steps: s.finetune.steps, sampleEvery: 25, backend: trainingBackendRequest() },
-      { signal: controller.signal, onEvent: (e) => onTrainEvent(e, config) },
-    );
-    const saved = `saved in this browser as "${entry.title}"`;
-    patch('finetune', {
-      status: done.stopped ? 'stopped' : 'done',
-      message: `${done.stopped ? 'Stopped' : 'Continued'} from step ${from} to step ${done.steps}; ${saved}.`,
-    });
-    await refreshSavedRun();
-  } catch (e) {
-    // Stop pressed while the worker was starting: the call was never sent, nothing trained or saved.
-    if (e instanceof CallAbortedError) patch('finetune', { status: 'stopped', message: 'Stopped before training began: nothing was trained or saved.' });
-    else patch('finetune', { status: 'error', error: (e as Error).message });
-  } finally {
-    if (training === controller) training = null;
-  }
+  const saved = `saved in this browser as "${entry.title}"`;
+  await runInTrainer(
+    from,
+    (signal) =>
+      trainerClient().call(
+        'continueTraining',
+        { saveKey, steps: s.finetune.steps, sampleEvery: 25, backend: trainingBackendRequest() },
+        { signal, onEvent: (e) => onTrainEvent(e, config) },
+      ),
+    (done) => `${done.stopped ? 'Stopped' : 'Continued'} from step ${from} to step ${done.steps}; ${saved}.`,
+    refreshSavedRun,
+  );
 }
 
 /** What "Train from scratch" trains: a size of the selected architecture, on built-in images or the uploads. */
@@ -226,44 +218,35 @@ export async function startFromScratch(choice: ScratchChoice): Promise<void> {
   const images = new Uint8Array(picked.length * per);
   picked.forEach((u, i) => images.set(u.pixels!, i * per));
   const count = choice.data === 'uploads' ? picked.length : choice.count;
-  const controller = new AbortController();
-  training = controller;
-  patch('finetune', { status: 'running', step: 0, startStep: 0, loss: [], valBits: [], samples: null, message: 'Starting the training worker…', error: null, savedKey: null, savedStep: null, skipNote: null });
-  try {
-    await ensureTrainer();
-    const done = await trainerClient().call(
-      'train',
-      {
-        source: { kind: 'config', config },
-        saveKey: localKey(entry.dataset, config.arch, s.finetune.name), // the new model's architecture, not the selected one's
-        card: {
-          name: s.finetune.name,
-          dataset: { name: entry.dataset },
-          fineTune: { baseModel: `scratch:${size}`, baseTitle: `${size} model from scratch`, images: count, finetunedAt: new Date().toISOString() },
+  const saved = `saved in this browser as "${s.finetune.name}"`;
+  await runInTrainer(
+    0,
+    (signal) =>
+      trainerClient().call(
+        'train',
+        {
+          source: { kind: 'config', config },
+          saveKey: localKey(entry.dataset, config.arch, s.finetune.name), // the new model's architecture, not the selected one's
+          card: {
+            name: s.finetune.name,
+            dataset: { name: entry.dataset },
+            fineTune: { baseModel: `scratch:${size}`, baseTitle: `${size} model from scratch`, images: count, finetunedAt: new Date().toISOString() },
+          },
+          images,
+          count,
+          steps: s.finetune.steps,
+          batchSize: s.finetune.batchSize,
+          learningRate: s.finetune.learningRate,
+          sampleEvery: Math.min(25, s.finetune.steps),
+          seed: 1,
+          backend: trainingBackendRequest(),
+          ...(choice.data === 'builtin' ? { builtIn: { url: new URL(`data/${entry.dataset}/manifest.json`, document.baseURI).href, count } } : {}),
         },
-        images,
-        count,
-        steps: s.finetune.steps,
-        batchSize: s.finetune.batchSize,
-        learningRate: s.finetune.learningRate,
-        sampleEvery: Math.min(25, s.finetune.steps),
-        seed: 1,
-        backend: trainingBackendRequest(),
-        ...(choice.data === 'builtin' ? { builtIn: { url: new URL(`data/${entry.dataset}/manifest.json`, document.baseURI).href, count } } : {}),
-      },
-      { signal: controller.signal, transfer: [images.buffer], onEvent: (e) => onTrainEvent(e, config) },
-    );
-    const saved = `saved in this browser as "${s.finetune.name}"`;
-    patch('finetune', {
-      status: done.stopped ? 'stopped' : 'done',
-      message: `${done.stopped ? 'Stopped' : 'Trained'} a ${size} model from scratch for ${done.steps} steps; ${saved}.`,
-    });
-    await loadRegistry();
-  } catch (e) {
-    patch('finetune', { status: 'error', error: (e as Error).message });
-  } finally {
-    if (training === controller) training = null;
-  }
+        { signal, transfer: [images.buffer], onEvent: (e) => onTrainEvent(e, config) },
+      ),
+    (done) => `${done.stopped ? 'Stopped' : 'Trained'} a ${size} model from scratch for ${done.steps} steps; ${saved}.`,
+    loadRegistry,
+  );
 }
 
 /** The sizes the selected architecture can be trained from scratch at (parameter counts from the worker). */
