@@ -22,7 +22,12 @@ export function scalePosition(bits: number, max: number): number {
 
 /** The colour of `bits` on the scale from 0 to `max` bits. */
 export function heatColour(bits: number, max: number): [number, number, number] {
-  const t = scalePosition(bits, max);
+  return paletteColour(scalePosition(bits, max));
+}
+
+/** The palette's colour at position t (0…1) along STOPS: what every heatmap of the app colours with. */
+export function paletteColour(t: number): [number, number, number] {
+  t = Math.min(1, Math.max(0, t));
   const x = t * (STOPS.length - 1);
   const i = Math.min(STOPS.length - 2, Math.floor(x));
   const f = x - i;

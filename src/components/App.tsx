@@ -6,6 +6,7 @@ import { CompressTab } from './CompressTab';
 import { Faults } from './Faults';
 import { FineTuneTab } from './FineTuneTab';
 import { InpaintTab } from './InpaintTab';
+import { ReceptiveFieldTab } from './ReceptiveFieldTab';
 import { ModelPicker } from './ModelPicker';
 import { SampleTab } from './SampleTab';
 import { TabPanels, Tabs } from './Tabs';
@@ -15,6 +16,7 @@ const TABS: Array<{ id: Tab; title: string; blurb: string }> = [
   { id: 'inpaint', title: 'Inpaint', blurb: 'fill in a hidden part of a picture' },
   { id: 'finetune', title: 'Fine-tune', blurb: 'teach the model your own images' },
   { id: 'compress', title: 'Compress', blurb: 'store a picture in its likelihood, losslessly' },
+  { id: 'rfield', title: 'Receptive field', blurb: 'which earlier pixels a pixel depends on' },
 ];
 
 export function App() {
@@ -39,6 +41,7 @@ export function App() {
         {tab === 'inpaint' && <InpaintTab />}
         {tab === 'finetune' && <FineTuneTab />}
         {tab === 'compress' && <CompressTab />}
+        {tab === 'rfield' && <ReceptiveFieldTab />}
       </TabPanels>
       <ConfirmDialog />
     </div>

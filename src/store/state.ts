@@ -4,6 +4,7 @@ import type { BackendChoice, Environment } from '../gpu/names';
 import type { InspectResult, SavedRun } from '../worker/protocol';
 import { initialCompress, type CompressState } from './compressState';
 import type { ModelEntry } from './registry';
+import { initialRField, type RFieldState } from './rfieldState';
 import type { Tab } from './url';
 
 export type WorkerName = 'sampler' | 'trainer';
@@ -152,6 +153,8 @@ export interface AppState {
   confirm: Confirmation | null;
   /** The Compress tab: a picture, its .prnn file and surprise map, and a file decoded back. */
   compress: CompressState;
+  /** The Receptive field tab: a picture, a sub-pixel, and its field under each architecture. */
+  rfield: RFieldState;
 }
 
 export interface Confirmation {
@@ -202,4 +205,5 @@ export const initialState: AppState = {
   notice: null,
   confirm: null,
   compress: initialCompress,
+  rfield: initialRField,
 };

@@ -1,7 +1,7 @@
 /** Page state from URL parameters, so tests and links can open the app in a known state. */
 import { BACKENDS, isBackendName, type BackendName } from '../gpu/names';
 
-export type Tab = 'sample' | 'inpaint' | 'finetune' | 'compress';
+export type Tab = 'sample' | 'inpaint' | 'finetune' | 'compress' | 'rfield';
 
 export interface UrlParams {
   model: string | null;
@@ -40,7 +40,7 @@ export function parseUrl(search: string): UrlParams {
         ? `Unknown backend "${backend}" in ?backend=: use ${BACKENDS.join(', ')}. The backend was chosen by measurement instead.`
         : null,
     recalibrate: q.get('recalibrate') === '1',
-    tab: tab === 'sample' || tab === 'inpaint' || tab === 'finetune' || tab === 'compress' ? tab : null,
+    tab: tab === 'sample' || tab === 'inpaint' || tab === 'finetune' || tab === 'compress' || tab === 'rfield' ? tab : null,
     autostart: q.get('autostart') !== '0',
   };
 }

@@ -5,6 +5,7 @@
 import type { ModelCard, ModelConfig } from '../core/index';
 import type { Decoded, InputShape } from '../canvas/decodeImage';
 import type { BackendChoice, BackendName, Environment } from '../gpu/names';
+import type { FieldArgs, FieldDone, FieldEvent } from './fieldProtocol';
 import type { Method } from './rpc';
 
 /** Where a model comes from. */
@@ -132,6 +133,8 @@ export type SamplerApi = {
   load: Method<LoadArgs, LoadedModel, LoadProgress>;
   sample: Method<SampleArgs, SampleDone, SampleFrame>;
   inspect: Method<InspectArgs, InspectResult>;
+  /** The receptive-field explorer: one sub-pixel's field under several models, panel by panel (./fieldProtocol.ts). */
+  receptiveField: Method<FieldArgs, FieldDone, FieldEvent>;
   listLocal: Method<Record<string, never>, LocalModel[]>;
   deleteLocal: Method<{ key: string }, void>;
   exportModel: Method<{ source: ModelSource; name: string }, ExportedModel>;

@@ -13,6 +13,7 @@ import { samplePair } from './pair';
 import type { SampleDone, SampleFrame, SamplerApi } from './protocol';
 import { serve, withTransfer } from './rpc';
 import { FRAME_MS, sample } from './sampler';
+import { receptiveFieldCall } from './receptiveField';
 
 /**
  * The loaded model, the source it came from and the backend it lives on; for a Multi-Scale PixelRNN, `model`
@@ -120,6 +121,11 @@ const notify = serve<SamplerApi>({
     const probs = Array.from({ length: C }, (_, c) => probabilities(data, c * K, K, temperature > 0 ? temperature : 1));
     const values = Array.from({ length: C }, (_, c) => image[(row * W + col) * C + c]!);
     return { probs, values };
+  },
+
+  async receptiveField(args, ctx) {
+    const done = await receptiveFieldCall(args, ctx);
+    return withTransfer(done, done.outcomes.flatMap((o) => (o.ok ? [o.panel.magnitude.buffer] : [])));
   },
 
   listLocal: () => models.listLocal(),
