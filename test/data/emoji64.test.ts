@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { boxDownsampleBytes } from '../../src/core/data/box';
 import { loadDataset, type Dataset } from '../../src/core/data/dataset';
-import { EMOJI_SPLIT_VERSION } from '../../src/core/data/emojiSplit';
+import { EMOJI_DATASET_VERSION } from '../../src/core/data/emojiSplit';
 import { SPLITS } from '../../src/core/data/manifest';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,7 +50,7 @@ describe('Emoji-64 files', () => {
   it('has 64×64 RGB images, as many per split as Emoji-32, under the same split rule', () => {
     expect(e64.kind).toBe('rgb');
     expect(e64.shape).toEqual([64, 64, 3]);
-    expect(e64.manifest!.version).toBe(EMOJI_SPLIT_VERSION);
+    expect(e64.manifest!.version).toBe(EMOJI_DATASET_VERSION);
     for (const split of SPLITS) {
       expect(e64.count(split), split).toBe(e32.count(split));
       expect(e64.images(split).length).toBe(e64.count(split) * 64 * 64 * 3);

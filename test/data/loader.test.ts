@@ -113,3 +113,60 @@ describe('parseManifest', () => {
     expect(() => parseManifest(m)).toThrow(/splits\.val\.files\.pixels\.fnv1a32/);
   });
 });
+
+/** The fixture with labels: classes "cat", "dog", "owl"; train 0 1 2, val 2 2, test 1. */
+function labelledFixture(): Map<string, Uint8Array> {
+  const files = fixture();
+  const manifest = JSON.parse(new TextDecoder().decode(files.get('data/tiny/manifest.json'))) as Manifest;
+  const labels = { train: Uint8Array.of(0, 1, 2), val: Uint8Array.of(2, 2), test: Uint8Array.of(1) };
+  for (const split of ['train', 'val', 'test'] as const) {
+    files.set(`data/tiny/${split}-labels.u8`, labels[split]);
+    manifest.splits[split].files.labels = fileEntry(`${split}-labels.u8`, labels[split]);
+  }
+  manifest.classNames = ['cat', 'dog', 'owl'];
+  files.set('data/tiny/manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
+  return files;
+}
+
+describe('labels', () => {
+  it('loads the class names and one label per image of every split', async () => {
+    const ds = await loadDataset(fetcher(labelledFixture()), 'data/tiny');
+    expect(ds.classNames).toEqual(['cat', 'dog', 'owl']);
+    expect([...ds.labels('train')!]).toEqual([0, 1, 2]);
+    expect([...ds.labels('val')!]).toEqual([2, 2]);
+    expect([...ds.labels('test')!]).toEqual([1]);
+    const plain = await loadDataset(fetcher(fixture()), 'data/tiny');
+    expect(plain.classNames).toBeNull();
+    expect(plain.labels('train')).toBeNull();
+  });
+
+  it('refuses a corrupt or short label file, naming it', async () => {
+    const files = labelledFixture();
+    files.set('data/tiny/val-labels.u8', Uint8Array.of(2, 1));
+    await expect(loadDataset(fetcher(files), 'data/tiny')).rejects.toThrow(/val-labels\.u8: checksum mismatch/);
+    files.set('data/tiny/val-labels.u8', Uint8Array.of(2));
+    await expect(loadDataset(fetcher(files), 'data/tiny')).rejects.toThrow(/val-labels\.u8: truncated/);
+  });
+
+  it('refuses a manifest whose labels do not fit its images or class names', () => {
+    const files = labelledFixture();
+    const good = JSON.parse(new TextDecoder().decode(files.get('data/tiny/manifest.json'))) as Manifest;
+    const { classNames: _, ...noNames } = good;
+    expect(() => parseManifest(noNames)).toThrow(/splits\.train has labels but the manifest has no classNames/);
+    const short = structuredClone(good);
+    short.splits.val.files.labels!.byteLength = 1;
+    expect(() => parseManifest(short)).toThrow(/splits\.val\.files\.labels has 1 bytes for 2 images/);
+    expect(() => parseManifest({ ...good, classNames: ['cat', 'cat', 'owl'] })).toThrow(/a name twice/);
+    expect(() => parseManifest({ ...good, classNames: ['cat'] })).toThrow(/2 to 255 non-empty strings/);
+  });
+
+  it('refuses a label beyond the class names', async () => {
+    const files = labelledFixture();
+    const m = JSON.parse(new TextDecoder().decode(files.get('data/tiny/manifest.json'))) as Manifest;
+    const bad = Uint8Array.of(0, 3, 2);
+    files.set('data/tiny/train-labels.u8', bad);
+    m.splits.train.files.labels = fileEntry('train-labels.u8', bad);
+    files.set('data/tiny/manifest.json', new TextEncoder().encode(JSON.stringify(m)));
+    await expect(loadDataset(fetcher(files), 'data/tiny')).rejects.toThrow(/train label 1 is 3, not one of the 3 classes/);
+  });
+});

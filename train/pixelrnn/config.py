@@ -39,6 +39,13 @@ def categories(config: dict) -> int:
     return 2 if config["output"] == "binary" else 256
 
 
+def none_class(config: dict) -> int:
+    """The class index meaning "no class" (the learned null class) of a class-conditional config: K."""
+    if not config.get("classes"):
+        raise ValueError("this model takes no class")
+    return config["classes"]
+
+
 def dims(config: dict) -> int:
     return config["height"] * config["width"] * config["channels"]
 
@@ -51,6 +58,14 @@ def validate_config(c: dict) -> None:
         fail(f'unknown arch "{c.get("arch")}"')
     if c["arch"] == "gated" and c.get("condition"):
         fail("the Gated PixelCNN takes no multi-scale condition")
+    if c.get("classes") is not None:
+        k = c["classes"]
+        if c["arch"] != "gated":
+            fail(f'only the Gated PixelCNN takes a class, not arch "{c["arch"]}"')
+        if not isinstance(k, int) or isinstance(k, bool) or k < 2:
+            fail(f"classes must be an integer ≥ 2, got {k}")
+        if k > limits()["classes"]:
+            fail(f"classes = {k} is beyond this app's limit of {limits()['classes']}")
     if c.get("channels") not in (1, 3):
         fail(f'channels must be 1 or 3, got {c.get("channels")}')
     if c.get("output") not in OUTPUTS:

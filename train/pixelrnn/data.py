@@ -36,6 +36,34 @@ class Dataset:
     def count(self, split: str) -> int:
         return self.manifest["splits"][split]["count"]
 
+    @property
+    def class_names(self) -> list[str] | None:
+        """Names of the classes of a labelled dataset (manifest classNames), None otherwise."""
+        return self.manifest.get("classNames")
+
+    def labels(self, split: str) -> np.ndarray | None:
+        """uint8 [N]: the class of each image (an index into class_names), checked against the manifest's
+        length and FNV-1a checksum and the class count; None for an unlabelled dataset."""
+        names = self.class_names
+        if names is None:
+            return None
+        key = f"{split}/labels"
+        if key not in self._cache:
+            e = self.manifest["splits"][split]
+            f = e["files"].get("labels")
+            if f is None:
+                raise ValueError(f"{self.dir / 'manifest.json'}: split {split} has no labels file (rebuild with npm run build:data)")
+            data = self._file(f)
+            if fnv1a32(data) != f["fnv1a32"]:
+                raise ValueError(f"{self.dir / f['path']}: checksum mismatch: FNV-1a {fnv1a32(data)}, manifest says {f['fnv1a32']} (rebuild with npm run build:data)")
+            y = np.frombuffer(data, dtype=np.uint8)
+            if len(y) != e["count"]:
+                raise ValueError(f"{self.dir / f['path']}: {len(y)} labels for {e['count']} images")
+            if len(y) and int(y.max()) >= len(names):
+                raise ValueError(f"{self.dir / f['path']}: label {int(y.max())} is beyond the {len(names)} classes")
+            self._cache[key] = y
+        return self._cache[key]
+
     def images(self, split: str) -> np.ndarray:
         """uint8 [N,H,W,C]: grey levels for binary datasets, RGB otherwise."""
         key = f"{split}/pixels"
@@ -61,6 +89,14 @@ class Dataset:
         if x is None:
             raise ValueError(f"{self.name}: split {split} has no fixed binarisation")
         return x[:limit] if limit else x
+
+
+def fnv1a32(data: bytes) -> str:
+    """FNV-1a 32-bit of the bytes, 8 hex digits (src/core/data/checksum.ts); for the small files (labels)."""
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
 
 
 def dynamic_binarize(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -266,10 +266,11 @@ def gate(pre: torch.Tensor) -> torch.Tensor:
 
 
 class GatedLayer(nn.Module):
-    """Both stacks of one gated layer (src/core/layers/gated.ts): v' = gate(Wv ∗ v);
-    out(gate(Wh ∗ h + link(shift_down(Wv ∗ v)))) for the horizontal stack (residual added by the caller)."""
+    """Both stacks of one gated layer (src/core/layers/gated.ts): v' = gate(Wv ∗ v + ev[y]);
+    out(gate(Wh ∗ h + eh[y] + link(shift_down(Wv ∗ v + ev[y])))) for the horizontal stack (residual added by the
+    caller). ev, eh: the class tables [K+1, 2n] of a class-conditional model (row K: "none"), a per-image bias."""
 
-    def __init__(self, store, name, k, in_groups, n, groups, mask, skip):
+    def __init__(self, store, name, k, in_groups, n, groups, mask, skip, classes=None):
         super().__init__()
         gates, g = gate_groups(n, 2, groups), channel_groups(n, groups)
         self.v = StackConv(store, f"{name}/v", "vertical", k, in_groups, gates)
@@ -277,10 +278,18 @@ class GatedLayer(nn.Module):
         self.link = unmasked_1x1(store, f"{name}/link", 2 * n, 2 * n)
         self.out = MaskedConv(store, f"{name}/out", 1, 1, g, g, "B")
         self.skip = MaskedConv(store, f"{name}/skip", 1, 1, g, g, "B") if skip else None
+        self.class_v = self.class_h = None
+        if classes:
+            self.class_v = store.glorot(f"{name}/v/class", [classes + 1, 2 * n], classes + 1, 2 * n)
+            self.class_h = store.glorot(f"{name}/h/class", [classes + 1, 2 * n], classes + 1, 2 * n)
 
-    def forward(self, v, h, last_v=False):
+    def forward(self, v, h, last_v=False, labels=None):
         v_pre = self.v(v)  # [B,4h,H,W], rows i−r … i
-        o = self.out(gate(self.h(h) + self.link(shift_down(v_pre))))  # [B,2h,H,W]
+        h_pre = self.h(h)
+        if self.class_v is not None:
+            v_pre = v_pre + self.class_v[labels][:, :, None, None]  # [B,2n,1,1]: the same for every pixel
+            h_pre = h_pre + self.class_h[labels][:, :, None, None]
+        o = self.out(gate(h_pre + self.link(shift_down(v_pre))))  # [B,2h,H,W]
         return (None if last_v else gate(v_pre)), o
 
 
@@ -291,17 +300,18 @@ class GatedStacks(nn.Module):
     def __init__(self, store, config):
         super().__init__()
         c, n = config["channels"], 2 * config["hidden"]
+        k = config.get("classes")
         self.residual = config["residual"]
-        self.first = GatedLayer(store, "in", config["firstKernel"], channel_groups(c, c), n, c, "A", False)
+        self.first = GatedLayer(store, "in", config["firstKernel"], channel_groups(c, c), n, c, "A", False, k)
         self.layers = nn.ModuleList(
-            GatedLayer(store, f"l{l}", GATED_KERNEL, channel_groups(n, c), n, c, "B", config["skip"]) for l in range(config["layers"])
+            GatedLayer(store, f"l{l}", GATED_KERNEL, channel_groups(n, c), n, c, "B", config["skip"], k) for l in range(config["layers"])
         )
 
-    def forward(self, x):
-        v, h = self.first(x, x, len(self.layers) == 0)
+    def forward(self, x, labels=None):
+        v, h = self.first(x, x, len(self.layers) == 0, labels)
         skip_sum = None
         for l, layer in enumerate(self.layers):
-            v, o = layer(v, h, l == len(self.layers) - 1)
+            v, o = layer(v, h, l == len(self.layers) - 1, labels)
             h = h + o if self.residual else o
             if layer.skip is not None:
                 s = layer.skip(h)
@@ -344,7 +354,27 @@ class PixelModel(nn.Module):
         self.head1 = MaskedConv(store, "head1", 1, 1, g2, channel_groups(hw, c), "B")
         self.head2 = MaskedConv(store, "head2", 1, 1, channel_groups(hw, c), channel_groups(c * K, c), "B")
 
-    def forward(self, x: torch.Tensor, small: torch.Tensor | None = None) -> torch.Tensor:
+    def class_labels(self, x: torch.Tensor, labels) -> torch.Tensor | None:
+        """The class of each image as a LongTensor [B] for a class-conditional model: `labels` ([B] ints in
+        [0, K], K = none), one int for the whole batch, or None (= none: the unconditional model)."""
+        k = self.config.get("classes")
+        if not k:
+            if labels is not None:
+                raise ValueError("This model takes no class")
+            return None
+        b = x.shape[0]
+        if labels is None:
+            labels = k
+        if isinstance(labels, int):
+            labels = torch.full((b,), labels, dtype=torch.long)
+        labels = torch.as_tensor(labels, dtype=torch.long, device=x.device).reshape(-1)
+        if labels.shape[0] != b:
+            raise ValueError(f"{labels.shape[0]} classes for {b} images")
+        if bool(((labels < 0) | (labels > k)).any()):
+            raise ValueError(f"a class must be in [0, {k}] ({k}: none)")
+        return labels
+
+    def forward(self, x: torch.Tensor, small: torch.Tensor | None = None, labels=None) -> torch.Tensor:
         cfg = self.config
         cmap = None
         if self.conditioning is not None:
@@ -352,7 +382,9 @@ class PixelModel(nn.Module):
                 raise ValueError("This model is conditional: pass the small images it is conditioned on")
             cmap = self.conditioning(small)
         if self.gated is not None:
-            return self.head(self.gated(normalize(x, cfg["output"] == "binary")))
+            return self.head(self.gated(normalize(x, cfg["output"] == "binary"), self.class_labels(x, labels)))
+        if labels is not None:
+            raise ValueError("This model takes no class")
         z = self.first(normalize(x, cfg["output"] == "binary"))  # [B,2h,H,W]
         if self.first_cond is not None:
             z = z + self.first_cond(cmap)
@@ -374,9 +406,10 @@ class PixelModel(nn.Module):
         b, _, hh, ww = y.shape
         return y if self.K == 1 else y.view(b, self.config["channels"], 256, hh, ww)
 
-    def nll_per_image(self, x: torch.Tensor, small: torch.Tensor | None = None) -> torch.Tensor:
-        """NLL in nats of every image [B] (src/core/likelihood.ts); x holds the raw integer values."""
-        logits = self(x, small)
+    def nll_per_image(self, x: torch.Tensor, small: torch.Tensor | None = None, labels=None) -> torch.Tensor:
+        """NLL in nats of every image [B] (src/core/likelihood.ts); x holds the raw integer values; `labels` the
+        classes of a class-conditional model (None: none, the unconditional p(x))."""
+        logits = self(x, small, labels)
         b = x.shape[0]
         if self.K == 1:
             return F.binary_cross_entropy_with_logits(logits, x, reduction="none").reshape(b, -1).sum(1)
@@ -385,10 +418,10 @@ class PixelModel(nn.Module):
         _, c, k, hh, ww = logits.shape
         return F.cross_entropy(logits.reshape(b * c, k, hh, ww), x.long().reshape(b * c, hh, ww), reduction="none").reshape(b, -1).sum(1)
 
-    def logits_nhwc(self, x_nhwc: torch.Tensor, small_nhwc: torch.Tensor | None = None) -> torch.Tensor:
+    def logits_nhwc(self, x_nhwc: torch.Tensor, small_nhwc: torch.Tensor | None = None, labels=None) -> torch.Tensor:
         """The TypeScript layout: [B,H,W,C] in, [B,H,W,C,256] or [B,H,W,C] out."""
         small = small_nhwc.permute(0, 3, 1, 2) if small_nhwc is not None else None
-        y = self(x_nhwc.permute(0, 3, 1, 2), small)
+        y = self(x_nhwc.permute(0, 3, 1, 2), small, labels)
         return y.permute(0, 2, 3, 1) if self.K == 1 else y.permute(0, 3, 4, 1, 2)
 
     def named_weights(self):

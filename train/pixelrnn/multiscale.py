@@ -39,10 +39,10 @@ def small_images(model, x: torch.Tensor) -> torch.Tensor | None:
     return box_downsample(x, model.config["height"] // cond["smallHeight"])
 
 
-def pair_nll(model, x: torch.Tensor) -> torch.Tensor:
+def pair_nll(model, x: torch.Tensor, labels=None) -> torch.Tensor:
     """Per-image NLL in nats [B] of x [B,C,H,W]: −log p(x) for an unconditional model, −log p(x | box(x)) for a
-    conditional one."""
-    return model.nll_per_image(x, small_images(model, x))
+    conditional one; −log p(x | y) for a class-conditional one given `labels` y (None: y = none)."""
+    return model.nll_per_image(x, small_images(model, x), labels)
 
 
 class SmallView:
@@ -64,6 +64,13 @@ class SmallView:
 
     def count(self, split: str) -> int:
         return self.ds.count(split)
+
+    @property
+    def class_names(self):
+        return self.ds.class_names
+
+    def labels(self, split: str):
+        return self.ds.labels(split)
 
     def images(self, split: str) -> np.ndarray:
         if split not in self._cache:

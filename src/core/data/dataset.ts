@@ -28,6 +28,10 @@ export interface Dataset {
   images(split: Split): Uint8Array;
   /** The fixed binarisation as 0/1, [N, H, W, 1], for splits that have one (binarised MNIST val/test). */
   fixedBinary(split: Split): Uint8Array | null;
+  /** Class names of a labelled dataset (null otherwise): label k means classNames[k]. */
+  classNames: string[] | null;
+  /** The class of each image, uint8 [N] in [0, classNames.length), or null for an unlabelled dataset. */
+  labels(split: Split): Uint8Array | null;
 }
 
 /** Reads the file at `path` (a URL or a filesystem path, as the caller's fetcher understands it). */
@@ -65,6 +69,7 @@ export async function loadDataset(fetchBytes: FetchBytes, base: string, options:
 
   const pixels: Partial<Record<Split, Uint8Array>> = {};
   const fixed: Partial<Record<Split, Uint8Array>> = {};
+  const labels: Partial<Record<Split, Uint8Array>> = {};
   await Promise.all(
     wanted.map(async (split) => {
       const entry = manifest.splits[split];
@@ -78,6 +83,7 @@ export async function loadDataset(fetchBytes: FetchBytes, base: string, options:
       if (entry.files.binarized) {
         fixed[split] = unpackBits(await fetchVerified(entry.files.binarized), entry.count * h * w);
       }
+      if (entry.files.labels) labels[split] = await fetchVerified(entry.files.labels);
     }),
   );
 
@@ -88,6 +94,7 @@ export async function loadDataset(fetchBytes: FetchBytes, base: string, options:
     manifest,
     images: pixels,
     fixedBinary: fixed,
+    ...(manifest.classNames ? { classNames: manifest.classNames, labels } : {}),
   });
 }
 
@@ -100,6 +107,9 @@ export interface DatasetParts {
   images: Partial<Record<Split, Uint8Array>>;
   /** 0/1 [N, H, W, 1] per split that has a fixed binarisation. */
   fixedBinary?: Partial<Record<Split, Uint8Array>>;
+  /** Class names of a labelled dataset; then `labels` holds uint8 [N] per split present. */
+  classNames?: string[];
+  labels?: Partial<Record<Split, Uint8Array>>;
 }
 
 /** A Dataset over arrays already in memory: what the loader returns, and how uploaded images become one. */
@@ -116,6 +126,14 @@ export function createDataset(parts: DatasetParts): Dataset {
     const bits = fixed[split];
     if (bits !== undefined && bits.length !== n * h * w) {
       throw new Error(`dataset ${parts.name}: ${split} fixed binarisation has ${bits.length} values, expected ${n * h * w}`);
+    }
+    if (parts.classNames) {
+      const y = parts.labels?.[split];
+      if (y === undefined) throw new Error(`dataset ${parts.name}: ${split} has no labels`);
+      if (y.length !== n) throw new Error(`dataset ${parts.name}: ${split} has ${y.length} labels for ${n} images`);
+      const k = parts.classNames.length;
+      const bad = y.findIndex((v) => v >= k);
+      if (bad >= 0) throw new Error(`dataset ${parts.name}: ${split} label ${bad} is ${y[bad]}, not one of the ${k} classes`);
     }
   }
   const images = (split: Split): Uint8Array => {
@@ -134,6 +152,11 @@ export function createDataset(parts: DatasetParts): Dataset {
     fixedBinary: (split) => {
       images(split);
       return fixed[split] ?? null;
+    },
+    classNames: parts.classNames ?? null,
+    labels: (split) => {
+      images(split);
+      return parts.classNames ? parts.labels![split]! : null;
     },
   };
 }

@@ -15,6 +15,9 @@ import type { Split } from './manifest';
 /** Bumped whenever the rule above changes, so that builds made under the old rule are rebuilt. */
 export const EMOJI_SPLIT_VERSION = 2;
 
+/** manifest.version of Emoji-32 and Emoji-64: the split rule's, plus one since they carry labels (same pixels, same split). */
+export const EMOJI_DATASET_VERSION = EMOJI_SPLIT_VERSION + 1;
+
 const SKIN_TONE = /-1f3f[b-f]/g;
 const PRESENTATION_SELECTOR = /-fe0f/g;
 

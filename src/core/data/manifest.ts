@@ -30,6 +30,8 @@ export interface SplitEntry {
     pixels: FileEntry;
     /** Fixed binarisation of `pixels`, bit-packed MSB first (bits.ts), count·H·W bits; 'binary' only. */
     binarized?: FileEntry;
+    /** uint8 [count]: the class of each image, an index into the manifest's classNames (labelled datasets). */
+    labels?: FileEntry;
   };
 }
 
@@ -61,6 +63,13 @@ export interface Manifest {
   shape: [number, number, number];
   splits: Record<Split, SplitEntry>;
   binarization?: BinarizationInfo;
+  /**
+   * Names of the classes of a labelled dataset (every split then has a `labels` file): MNIST's digits "0"…"9",
+   * Emoji's categories from the emoji packages' metadata. A class-conditional model's class k is classNames[k].
+   */
+  classNames?: string[];
+  /** How the labels were made (sources, folded categories). */
+  labelling?: string;
   sources: SourceInfo[];
   /** How the images were made from the sources, and caveats (e.g. comparability with the paper). */
   notes: string[];
@@ -90,6 +99,24 @@ export function parseManifest(json: unknown): Manifest {
   for (const split of SPLITS) {
     splits[split] = parseSplit(splitsJson[split], `manifest ${name}: splits.${split}`);
   }
+  let classNames: string[] | undefined;
+  if (m.classNames !== undefined) {
+    const names = m.classNames;
+    if (!Array.isArray(names) || names.length < 2 || names.length > 255 || !names.every((n) => typeof n === 'string' && n !== '')) {
+      throw new Error(`manifest ${name}: classNames must be 2 to 255 non-empty strings`);
+    }
+    if (new Set(names).size !== names.length) throw new Error(`manifest ${name}: classNames has a name twice`);
+    classNames = names as string[];
+  }
+  for (const split of SPLITS) {
+    const { labels } = splits[split].files;
+    if ((labels !== undefined) !== (classNames !== undefined)) {
+      throw new Error(`manifest ${name}: splits.${split} ${labels ? 'has labels but the manifest has no classNames' : 'has no labels file but the manifest has classNames'}`);
+    }
+    if (labels && labels.byteLength !== splits[split].count) {
+      throw new Error(`manifest ${name}: splits.${split}.files.labels has ${labels.byteLength} bytes for ${splits[split].count} images`);
+    }
+  }
   if (!Array.isArray(m.sources)) throw new Error(`manifest ${name}: sources must be an array`);
   if (!Array.isArray(m.notes) || !m.notes.every((n) => typeof n === 'string')) {
     throw new Error(`manifest ${name}: notes must be an array of strings`);
@@ -102,6 +129,8 @@ export function parseManifest(json: unknown): Manifest {
     shape: [shape[0], shape[1], channels],
     splits,
     ...(m.binarization === undefined ? {} : { binarization: m.binarization as BinarizationInfo }),
+    ...(classNames ? { classNames } : {}),
+    ...(typeof m.labelling === 'string' ? { labelling: m.labelling } : {}),
     sources: m.sources as SourceInfo[],
     notes: m.notes,
   };
@@ -138,10 +167,11 @@ function parseSplit(json: unknown, where: string): SplitEntry {
   const pixels = parseFile(files.pixels, `${where}.files.pixels`);
   return {
     count: s.count,
-    files:
-      files.binarized === undefined
-        ? { pixels }
-        : { pixels, binarized: parseFile(files.binarized, `${where}.files.binarized`) },
+    files: {
+      pixels,
+      ...(files.binarized === undefined ? {} : { binarized: parseFile(files.binarized, `${where}.files.binarized`) }),
+      ...(files.labels === undefined ? {} : { labels: parseFile(files.labels, `${where}.files.labels`) }),
+    },
   };
 }
 

@@ -46,8 +46,21 @@ export interface ModelConfig {
   skip: boolean;
   /** Present only for the conditional half of a Multi-Scale PixelRNN (not for 'gated'). */
   condition?: ConditionConfig;
+  /**
+   * Class-conditional Gated PixelCNN only: the number of classes K. Each image is given a class in [0, K) or
+   * "none" (index K, a learned null class: the model's unconditional p(x)); every gated layer adds a learned
+   * per-class bias ([K+1, 4h] tables `<layer>/v/class`, `<layer>/h/class`) to both stacks' gate
+   * pre-activations. The class names live in the dataset manifest (classNames) and on the model's card.
+   */
+  classes?: number;
   /** Seed of the weight initialisation: the same config and seed give the same initial weights. */
   seed: number;
+}
+
+/** The class index meaning "no class" (the learned null class) of a class-conditional config: K. */
+export function noneClass(config: Pick<ModelConfig, 'classes'>): number {
+  if (!config.classes) throw new Error('this model takes no class');
+  return config.classes;
 }
 
 /** Number of values one sub-pixel can take: 2 for binary, 256 otherwise. */
@@ -64,7 +77,7 @@ export function dims(config: Pick<ModelConfig, 'height' | 'width' | 'channels'>)
  * Sane limits of a config, checked before anything is allocated (an imported model.json could otherwise ask
  * for a huge model). In presets.json, shared with the PyTorch trainer.
  */
-export const LIMITS: Readonly<Record<'height' | 'width' | 'layers' | 'hidden' | 'headWidth' | 'firstKernel' | 'mapChannels' | 'parameters', number>> =
+export const LIMITS: Readonly<Record<'height' | 'width' | 'layers' | 'hidden' | 'headWidth' | 'firstKernel' | 'mapChannels' | 'classes' | 'parameters', number>> =
   presetFile.limits;
 
 /** Number of trainable parameters of a config, computed from its shape alone (equals PixelModel.params.count()). */
@@ -77,9 +90,11 @@ export function parameterCount(c: ModelConfig): number {
     // per gated layer of kernel q, r = ⌊q/2⌋, input features cin, stacks of n = 2h: vertical (r+1)×q and horizontal
     // 1×(r+1) to the 2n gate pre-activations, the 1×1 link 2n → 2n (no bias), the 1×1 out n → n, the skip n → n
     const n = 2 * h;
+    // and, class-conditional, two [K+1, 2n] class tables
+    const classTables = c.classes ? 2 * (c.classes + 1) * 2 * n : 0;
     const gated = (q: number, cin: number, skip: boolean) => {
       const r = (q - 1) / 2;
-      return conv(r + 1, q, cin, 2 * n) + conv(1, r + 1, cin, 2 * n) + conv(1, 1, 2 * n, 2 * n, false) + conv(1, 1, n, n) + (skip ? conv(1, 1, n, n) : 0);
+      return conv(r + 1, q, cin, 2 * n) + conv(1, r + 1, cin, 2 * n) + conv(1, 1, 2 * n, 2 * n, false) + conv(1, 1, n, n) + (skip ? conv(1, 1, n, n) : 0) + classTables;
     };
     return gated(k, C, false) + layers * gated(3, n, c.skip) + conv(1, 1, n, hw) + conv(1, 1, hw, C * K);
   }
@@ -102,6 +117,11 @@ export function validateConfig(c: ModelConfig): void {
   };
   if (!ARCHS.includes(c.arch)) fail(`unknown arch "${String(c.arch)}"`);
   if (c.arch === 'gated' && c.condition) fail('the Gated PixelCNN takes no multi-scale condition');
+  if (c.classes !== undefined) {
+    if (c.arch !== 'gated') fail(`only the Gated PixelCNN takes a class, not arch "${c.arch}"`);
+    if (!Number.isInteger(c.classes) || c.classes < 2) fail(`classes must be an integer ≥ 2, got ${String(c.classes)}`);
+    if (c.classes > LIMITS.classes) fail(`classes = ${c.classes} is beyond this app's limit of ${LIMITS.classes}`);
+  }
   if (c.channels !== 1 && c.channels !== 3) fail(`channels must be 1 or 3, got ${String(c.channels)}`);
   if (c.output !== 'binary' && c.output !== 'softmax256') fail(`unknown output "${String(c.output)}"`);
   if (c.output === 'binary' && c.channels !== 1) fail('binary output needs channels = 1');
