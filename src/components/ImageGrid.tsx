@@ -66,7 +66,10 @@ export function ImageGrid({ images, count, config, done, highlight, hidden, sele
     if (!onPick || !canvas.current) return;
     const p = clientToCanvas(e.clientX, e.clientY, canvas.current.getBoundingClientRect(), layout.pxWidth, layout.pxHeight);
     const hit = gridHit(p.x, p.y, count, shape, layout);
-    if (hit) onPick(hit);
+    if (!hit) return;
+    // The click focused the picker: the arrow keys go on from the pixel clicked.
+    setCursor(hit);
+    onPick(hit);
   };
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLCanvasElement>) => {
