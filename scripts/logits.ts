@@ -8,6 +8,7 @@
  * JOBS.json: [{ "model": DIR } | { "config": ModelConfig, "save": DIR }, plus optionally
  *              "images": X.u8, "small": S.u8, "count": B, "out": L.f32 ]
  * Images are raw uint8 [B,H,W,C] of the model's shape (the small images [B,s,s,C] for a conditional model).
+ * "labels": [y0, …] (class-conditional models: each image's class, K = none; absent: none for all).
  * "subsampled": S.u8 (conditional models) writes TypeScript's small image of the images (`subsample`, the box
  * mean) as uint8 [B,s,s,C], for the test that PyTorch's box_downsample is the same.
  * One process for all jobs: tfjs starts once.
@@ -24,6 +25,7 @@ interface Job {
   count?: number;
   out?: string;
   subsampled?: string;
+  labels?: number[];
 }
 
 const jobsPath = process.argv[2];
@@ -35,6 +37,7 @@ const tf = await import('@tensorflow/tfjs');
 const { PixelModel } = await import('../src/core/models/pixelModel');
 const { loadModel, saveModel } = await import('../src/core/io/artifacts');
 const { subsample } = await import('../src/core/models/multiScale');
+const { classLabels } = await import('../src/core/models/pixelModel');
 const { fileHandler } = await import('./lib/fileIO');
 
 for (const job of jobs) {
@@ -48,7 +51,9 @@ for (const job of jobs) {
       condition && job.small
         ? tf.tensor4d(new Uint8Array(await fs.readFile(job.small)), [b, condition.smallHeight, condition.smallWidth, C], 'int32').toFloat()
         : undefined;
-    const y = model.logits(x, small);
+    const labels = job.labels ? classLabels(model.config, b, job.labels) : undefined;
+    const y = model.logits(x, small, labels);
+    labels?.dispose();
     const data = (await y.data()) as Float32Array;
     await fs.writeFile(job.out, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     if (condition && job.subsampled) {

@@ -19,8 +19,15 @@ from pixelrnn.model import PixelModel
 from pixelrnn.multiscale import box_downsample, box_downsample_nhwc
 
 TOL = 1e-4  # of the logit scale (max |logit|)
-ALL = [tiny_config(a, c) for a, c in CASES] + [conditional_config("rowlstm", 3), conditional_config("pixelcnn", 1), conditional_config("diagonal", 3)]
-IDS = [f'{c["arch"]}-{c["channels"]}ch{"-cond" if "condition" in c else ""}' for c in ALL]
+ALL = ([tiny_config(a, c) for a, c in CASES] + [conditional_config("rowlstm", 3), conditional_config("pixelcnn", 1), conditional_config("diagonal", 3)]
+       + [tiny_config("gated", 1, classes=3), tiny_config("gated", 3, classes=4)])
+IDS = [f'{c["arch"]}-{c["channels"]}ch{"-cond" if "condition" in c else ""}{"-class" if "classes" in c else ""}' for c in ALL]
+
+
+def class_labels(config, batch):
+    """Each image's class for a class-conditional config: 0, none (K), then K − 1 …; None otherwise."""
+    k = config.get("classes")
+    return None if not k else [0, k, k - 1, 1][:batch]
 
 
 def images(config, batch, seed):
@@ -34,10 +41,11 @@ def images(config, batch, seed):
     return x, small
 
 
-def torch_logits(model, x, small):
+def torch_logits(model, x, small, labels=None):
     with torch.no_grad():
         s = torch.from_numpy(small).float() if small is not None else None
-        return model.logits_nhwc(torch.from_numpy(x).float(), s).numpy()
+        y = torch.tensor(labels) if labels is not None else None
+        return model.logits_nhwc(torch.from_numpy(x).float(), s, y).numpy()
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +63,8 @@ def both_ways(tmp_path_factory):
         x, small = images(config, 3, i)
         x.tofile(root / f"x{i}.u8")
         job = {"model": str(root / f"pt{i}"), "images": str(root / f"x{i}.u8"), "count": 3, "out": str(root / f"pt{i}.f32")}
+        if class_labels(config, 3) is not None:
+            job["labels"] = class_labels(config, 3)
         if small is not None:
             small.tofile(root / f"s{i}.u8")
             job["small"] = str(root / f"s{i}.u8")
@@ -75,7 +85,7 @@ def both_ways(tmp_path_factory):
 def test_pytorch_weights_give_the_same_logits_in_typescript(both_ways, i):
     root, cases = both_ways
     config, pt, x, small = cases[i]
-    mine = torch_logits(pt, x, small)
+    mine = torch_logits(pt, x, small, class_labels(config, 3))
     theirs = np.fromfile(root / f"pt{i}.f32", dtype="<f4").reshape(mine.shape)
     scale = np.abs(mine).max()
     assert scale > 0.5  # a real signal, not all zeros
@@ -88,7 +98,7 @@ def test_typescript_weights_give_the_same_logits_in_pytorch(both_ways, i):
     config, _, x, small = cases[i]
     model, _ = load_model(root / f"ts{i}")
     assert model.config == config
-    mine = torch_logits(model, x, small)
+    mine = torch_logits(model, x, small, class_labels(config, 3))
     theirs = np.fromfile(root / f"ts{i}.f32", dtype="<f4").reshape(mine.shape)
     scale = np.abs(theirs).max()
     assert scale > 0.05

@@ -114,6 +114,8 @@ export interface GatedLayerSpec {
   /** 'A' for the first layer (a colour never sees itself), 'B' after. */
   mask: MaskType;
   skip: boolean;
+  /** Class-conditional models: the number of classes K (tables of K + 1 rows, the last one "none"). */
+  classes?: number;
 }
 
 /**
@@ -123,8 +125,12 @@ export interface GatedLayerSpec {
  * `link` is an unmasked 1×1 from the vertical pre-activations (rows above only, after the shift); `out` the
  * 1×1 mask-B projection; the residual sum is the model's (not in the first layer, whose input is the image).
  * The gate pre-activations are [f, g] blocks, each in colour groups (gateGroups), so f ⊙ g pairs features of
- * the same group. Class conditioning (not built yet) would add a learned per-class embedding to both stacks'
- * pre-activations here: a per-image [B,1,1,2n] bias, which breaks no causality.
+ * the same group.
+ *
+ * Class conditioning (config.classes = K): two learned tables [K+1, 2n], `classV` and `classH` (row K: the
+ * null class "none"), add the row of each image's class to the vertical and the horizontal stack's gate
+ * pre-activations: a per-image [B,1,1,2n] bias, the same at every pixel, so no causality changes:
+ *   vPre = Wv ∗ v + classV[y],  hPre = Wh ∗ h + classH[y] + link(shiftDown(vPre)).
  */
 export class GatedLayer {
   readonly v: StackConv;
@@ -132,6 +138,9 @@ export class GatedLayer {
   readonly link: MaskedConv;
   readonly out: MaskedConv;
   readonly skip: MaskedConv | null;
+  /** [K+1, 2n] class tables of a class-conditional model (null otherwise). */
+  readonly classV: tf.Variable | null;
+  readonly classH: tf.Variable | null;
 
   constructor(store: ParamStore, readonly spec: GatedLayerSpec) {
     const { name, k, inGroups, width: n, groups, mask } = spec;
@@ -142,16 +151,31 @@ export class GatedLayer {
     this.link = new MaskedConv(store, { name: `${name}/link`, kh: 1, kw: 1, inGroups: new Int32Array(2 * n), outGroups: new Int32Array(2 * n), mask: 'none', bias: false });
     this.out = new MaskedConv(store, { name: `${name}/out`, kh: 1, kw: 1, inGroups: g, outGroups: g, mask: 'B' });
     this.skip = spec.skip ? new MaskedConv(store, { name: `${name}/skip`, kh: 1, kw: 1, inGroups: g, outGroups: g, mask: 'B' }) : null;
+    const K = spec.classes;
+    this.classV = K ? store.glorot(`${name}/v/class`, [K + 1, 2 * n], K + 1, 2 * n) : null;
+    this.classH = K ? store.glorot(`${name}/h/class`, [K + 1, 2 * n], K + 1, 2 * n) : null;
+  }
+
+  /** The class rows of the images [B] (int32) of a table: [B, 2n]. */
+  static rows(table: tf.Tensor, labels: tf.Tensor1D): tf.Tensor2D {
+    return tf.gather(table, labels) as tf.Tensor2D;
   }
 
   /**
    * v [B,H,W,cin], h [B,H,W,cin] → the next v (null when `lastV`: nobody reads it) and the horizontal
    * stack's gated output projected by `out`, before any residual sum: [B,H,W,n].
    */
-  apply(v: tf.Tensor4D, h: tf.Tensor4D, lastV = false): { v: tf.Tensor4D | null; o: tf.Tensor4D } {
+  apply(v: tf.Tensor4D, h: tf.Tensor4D, lastV = false, labels?: tf.Tensor1D): { v: tf.Tensor4D | null; o: tf.Tensor4D } {
     const out = tf.tidy(() => {
-      const vPre = this.v.apply(v); // [B,H,W,2n], rows i−r … i
-      const hPre = tf.add(this.h.apply(h), this.link.apply(shiftDown(vPre))) as tf.Tensor4D; // [B,H,W,2n]
+      let vPre = this.v.apply(v); // [B,H,W,2n], rows i−r … i
+      let hIn = this.h.apply(h);
+      if (this.classV && this.classH) {
+        if (!labels) throw new Error('This gated layer is class-conditional: pass the class of each image');
+        const b = labels.shape[0];
+        vPre = tf.add(vPre, GatedLayer.rows(this.classV, labels).reshape([b, 1, 1, -1])) as tf.Tensor4D;
+        hIn = tf.add(hIn, GatedLayer.rows(this.classH, labels).reshape([b, 1, 1, -1])) as tf.Tensor4D;
+      }
+      const hPre = tf.add(hIn, this.link.apply(shiftDown(vPre))) as tf.Tensor4D; // [B,H,W,2n]
       const o = this.out.apply(gate(hPre)); // [B,H,W,n]
       return lastV ? { o } : { o, v: gate(vPre) };
     }) as { v?: tf.Tensor4D; o: tf.Tensor4D };

@@ -24,23 +24,27 @@ export class GatedStacks {
   constructor(store: ParamStore, readonly config: ModelConfig) {
     const { channels: C, hidden: h, layers, firstKernel, skip } = config;
     const n = 2 * h;
-    this.first = new GatedLayer(store, { name: 'in', k: firstKernel, inGroups: channelGroups(C, C), width: n, groups: C, mask: 'A', skip: false });
+    const { classes } = config;
+    this.first = new GatedLayer(store, { name: 'in', k: firstKernel, inGroups: channelGroups(C, C), width: n, groups: C, mask: 'A', skip: false, classes });
     for (let l = 0; l < layers; l++)
-      this.layers.push(new GatedLayer(store, { name: `l${l}`, k: GATED_KERNEL, inGroups: channelGroups(n, C), width: n, groups: C, mask: 'B', skip }));
+      this.layers.push(new GatedLayer(store, { name: `l${l}`, k: GATED_KERNEL, inGroups: channelGroups(n, C), width: n, groups: C, mask: 'B', skip, classes }));
   }
 
-  /** Normalised images [B,H,W,C] → the head's input [B,H,W,2h] (the sum of the skips, or the last h). */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * Normalised images [B,H,W,C] → the head's input [B,H,W,2h] (the sum of the skips, or the last h).
+   * `labels` [B] int32: each image's class in [0, K] (K: none), for a class-conditional model.
+   */
+  apply(x: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor4D {
     return tf.tidy(() => {
       // 1) first layer: both stacks read the image; no residual
       const last = this.layers.length === 0;
-      const f = this.first.apply(x, x, last);
+      const f = this.first.apply(x, x, last, labels);
       let v = f.v;
       let h = f.o; // [B,H,W,2h]
       // 2) gated layers, residual on the horizontal stack, each with a skip to the head
       let skipSum: tf.Tensor4D | null = null;
       this.layers.forEach((layer, l) => {
-        const { v: v2, o } = layer.apply(v!, h, l === this.layers.length - 1);
+        const { v: v2, o } = layer.apply(v!, h, l === this.layers.length - 1, labels);
         v = v2;
         h = this.config.residual ? (tf.add(h, o) as tf.Tensor4D) : o;
         if (layer.skip) {

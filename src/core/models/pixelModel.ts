@@ -116,14 +116,22 @@ export class PixelModel {
     return this.conditioning.apply(small);
   }
 
-  /** x: [B,H,W,C] raw values → logits [B,H,W,C,256] or [B,H,W,C]. */
-  logits(x: tf.Tensor4D, small?: tf.Tensor4D): tf.Tensor {
+  /**
+   * x: [B,H,W,C] raw values → logits [B,H,W,C,256] or [B,H,W,C]. `labels`: the class of each image of a
+   * class-conditional model (classLabels: [B] int32 in [0, K], K = none; absent: none for every image).
+   */
+  logits(x: tf.Tensor4D, small?: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor {
     return tf.tidy(() => {
       const { height: H, width: W, channels: C } = this.config;
       if (x.shape[1] !== H || x.shape[2] !== W || x.shape[3] !== C)
         throw new Error(`Expected images of shape [B,${H},${W},${C}], got [${x.shape.join(',')}]`);
       const cmap = this.conditionMap(small);
-      if (this.gated) return this.head(this.gated.apply(normalizeInput(x, this.config.output === 'binary')));
+      if (labels && !this.config.classes) throw new Error('This model takes no class');
+      if (labels && labels.shape[0] !== x.shape[0]) throw new Error(`${labels.shape[0]} classes for ${x.shape[0]} images`);
+      if (this.gated) {
+        const y = this.config.classes ? (labels ?? classLabels(this.config, x.shape[0])) : undefined;
+        return this.head(this.gated.apply(normalizeInput(x, this.config.output === 'binary'), y));
+      }
       // 1) first layer: 7×7 mask A, C → 2h
       let z = this.first!.apply(normalizeInput(x, this.config.output === 'binary')); // [B,H,W,2h]
       if (this.firstCond && cmap) z = tf.add(z, this.firstCond.apply(cmap));
@@ -164,6 +172,19 @@ export class PixelModel {
   dispose(): void {
     this.params.dispose();
   }
+}
+
+/**
+ * The classes of B images as the int32 [B] tensor `logits` takes, checked: one class for all (a number) or one
+ * per image, each in [0, K] where K (= config.classes) is "none"; absent or null: none for every image.
+ */
+export function classLabels(config: ModelConfig, batch: number, classes?: number | ArrayLike<number> | null): tf.Tensor1D {
+  const k = config.classes;
+  if (!k) throw new Error('This model takes no class');
+  const values: number[] = classes === undefined || classes === null ? new Array<number>(batch).fill(k) : typeof classes === 'number' ? new Array<number>(batch).fill(classes) : Array.from(classes);
+  if (values.length !== batch) throw new Error(`${values.length} classes for ${batch} images`);
+  for (const v of values) if (!Number.isInteger(v) || v < 0 || v > k) throw new Error(`a class must be in [0, ${k}] (${k}: none), got ${v}`);
+  return tf.tensor1d(Int32Array.from(values), 'int32');
 }
 
 export function createModel(config: ModelConfig, options: ModelOptions = {}): PixelModel {

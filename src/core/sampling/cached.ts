@@ -14,7 +14,7 @@ import { RowLstmCache } from './cached/rowlstm';
 import type { DeviceImages } from './deviceImages';
 import type { DeviceLogitsProvider } from './deviceLoop';
 import { runSampling, type LogitsProvider } from './loop';
-import { smallTensor } from './naive';
+import { classTensor, smallTensor } from './naive';
 import type { SampleOptions, SampleResult } from './types';
 
 /**
@@ -112,6 +112,7 @@ class CachedProvider implements LogitsProvider, DeviceLogitsProvider {
     const k = <T extends tf.Tensor>(t: T) => this.own.keep(t);
     if (!model.first) throw new Error(`The ${cfg.arch} model has no first convolution: use its own cached provider`);
     this.first = model.first;
+    classTensor(model, options); // a model of this kind takes no class: refuses one
     const small = smallTensor(model, options);
     try {
       const cmap = model.conditionMap(small);

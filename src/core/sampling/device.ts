@@ -3,7 +3,7 @@ import { categories } from '../models/config';
 import type { PixelModel } from '../models/pixelModel';
 import { cachedDeviceProvider } from './cached';
 import { runDeviceSampling, type DeviceLogitsProvider } from './deviceLoop';
-import { smallTensor } from './naive';
+import { classTensor, smallTensor } from './naive';
 import type { DeviceSampleOptions, SampleResult } from './types';
 
 /**
@@ -29,10 +29,11 @@ export function naiveDeviceProvider(model: PixelModel, options: DeviceSampleOpti
   const B = options.count;
   const K = categories(model.config) === 2 ? 1 : 256;
   const small = smallTensor(model, options);
+  const labels = classTensor(model, options);
   return {
     logitsOn(row, col, channel, images) {
       return tf.tidy(() => {
-        const logits = model.logits(images.full(), small); // [B,H,W,C,K] or [B,H,W,C]
+        const logits = model.logits(images.full(), small, labels); // [B,H,W,C,K] or [B,H,W,C]
         const begin = K === 1 ? [0, row, col, channel] : [0, row, col, channel, 0];
         const size = K === 1 ? [B, 1, 1, 1] : [B, 1, 1, 1, K];
         return logits.slice(begin, size).reshape([B, K]) as tf.Tensor2D; // [B,K]
@@ -40,6 +41,7 @@ export function naiveDeviceProvider(model: PixelModel, options: DeviceSampleOpti
     },
     dispose() {
       small?.dispose();
+      labels?.dispose();
     },
   };
 }

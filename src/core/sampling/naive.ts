@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { categories } from '../models/config';
-import type { PixelModel } from '../models/pixelModel';
+import { classLabels, type PixelModel } from '../models/pixelModel';
 import { runSampling, type LogitsProvider } from './loop';
 import type { SampleOptions, SampleResult } from './types';
 
@@ -17,11 +17,12 @@ export function naiveProvider(model: PixelModel, options: SampleOptions): Logits
   const B = options.count;
   const K = categories(model.config) === 2 ? 1 : 256;
   const small = smallTensor(model, options);
+  const labels = classTensor(model, options);
   return {
     async logitsAt(row, col, channel, images) {
       const out = tf.tidy(() => {
         const x = tf.tensor4d(images, [B, H, W, C], 'int32').toFloat();
-        const logits = model.logits(x, small);
+        const logits = model.logits(x, small, labels);
         const begin = K === 1 ? [0, row, col, channel] : [0, row, col, channel, 0];
         const size = K === 1 ? [B, 1, 1, 1] : [B, 1, 1, 1, K];
         return logits.slice(begin, size);
@@ -32,8 +33,21 @@ export function naiveProvider(model: PixelModel, options: SampleOptions): Logits
     },
     dispose() {
       small?.dispose();
+      labels?.dispose();
     },
   };
+}
+
+/**
+ * The classes of a class-conditional model's images as the int32 [B] tensor `logits` takes (none where none
+ * is asked for); undefined for a model without classes, which refuses a class.
+ */
+export function classTensor(model: PixelModel, options: Pick<SampleOptions, 'count' | 'classes'>): tf.Tensor1D | undefined {
+  if (!model.config.classes) {
+    if (options.classes !== undefined && options.classes !== null) throw new Error('This model takes no class');
+    return undefined;
+  }
+  return classLabels(model.config, options.count, options.classes);
 }
 
 /** The small images of a conditional model as a tensor, checked against the model's config. */

@@ -18,6 +18,11 @@ export interface SampleOptions {
   known?: KnownPixels;
   /** Small images [B,s,s,C] for a conditional (multi-scale) model. */
   small?: Uint8Array;
+  /**
+   * Class-conditional models: the class to draw, one for every image (a number) or one per image, each in
+   * [0, K) or K (= config.classes) for none; absent or null: none (the model's unconditional p(x)).
+   */
+  classes?: number | ArrayLike<number> | null;
   /** Called after every sub-pixel step with the images drawn so far (a live view: copy to keep). */
   onStep?: (progress: SampleProgress) => void | Promise<void>;
   /** Stops sampling after the current step; the promise then resolves with the partial images. */

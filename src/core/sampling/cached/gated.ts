@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { GatedLayer, StackConv } from '../../layers/gated';
-import { gate } from '../../layers/gated';
+import type { StackConv } from '../../layers/gated';
+import { gate, GatedLayer } from '../../layers/gated';
 import { categories } from '../../models/config';
 import { GATED_KERNEL } from '../../models/gated';
 import { normalizeInput } from '../../models/normalize';
@@ -8,6 +8,8 @@ import type { PixelModel } from '../../models/pixelModel';
 import type { DeviceImages } from '../deviceImages';
 import type { DeviceLogitsProvider } from '../deviceLoop';
 import type { LogitsProvider } from '../loop';
+import { classTensor } from '../naive';
+import type { SampleOptions } from '../types';
 import { matrix1x1, mm, Owned } from './common';
 
 /**
@@ -46,6 +48,9 @@ export class GatedCachedProvider implements LogitsProvider, DeviceLogitsProvider
   private readonly head1: tf.Tensor2D;
   private readonly head2: tf.Tensor2D[]; // per channel: the columns of its K logits
   private readonly head2b: tf.Tensor[];
+  /** Class-conditional: per layer, the class rows of each image for the vertical [B,1,1,4h] and horizontal [B,4h] stack. */
+  private readonly classV: (tf.Tensor4D | null)[];
+  private readonly classH: (tf.Tensor2D | null)[];
   /** Per layer: the vertical stack's outputs of the last r+1 rows of the next layer's kernel, [B, r+1, W, 2h]. */
   private vHist: (tf.Tensor4D | null)[] = [];
   /** Per layer: the link of row i − 1's vertical pre-activations into row i's horizontal stack, [B, W, 4h]. */
@@ -59,7 +64,7 @@ export class GatedCachedProvider implements LogitsProvider, DeviceLogitsProvider
 
   constructor(
     private readonly model: PixelModel,
-    options: { count: number },
+    options: Pick<SampleOptions, 'count' | 'classes'>,
   ) {
     const cfg = model.config;
     if (!model.gated) throw new Error('GatedCachedProvider needs a Gated PixelCNN');
@@ -83,6 +88,10 @@ export class GatedCachedProvider implements LogitsProvider, DeviceLogitsProvider
       this.head2 = Array.from({ length: this.C }, (_, c) => k(w2.slice([0, c * this.K], [w2.shape[0], this.K]) as tf.Tensor2D));
       this.head2b = Array.from({ length: this.C }, (_, c) => k(model.head2.b!.slice([c * this.K], [this.K])));
       w2.dispose();
+      const labels = classTensor(model, options);
+      this.classV = this.all.map((l) => (labels && l.classV ? k(tf.tidy(() => GatedLayer.rows(l.classV!, labels).reshape([this.B, 1, 1, 2 * this.n]) as tf.Tensor4D)) : null));
+      this.classH = this.all.map((l) => (labels && l.classH ? k(GatedLayer.rows(l.classH, labels)) : null));
+      labels?.dispose();
     } catch (e) {
       this.own.dispose();
       throw e;
@@ -165,7 +174,9 @@ export class GatedCachedProvider implements LogitsProvider, DeviceLogitsProvider
         // the r+1 rows i−1−r … i−1 below this layer's vertical kernel, zero-padded left and right
         const input = m === 0 ? source.rowsAbove(i, r) : vHist[m - 1]!; // layer m − 1's rows, row i − 1 just added
         const padded = tf.pad(input, [[0, 0], [0, 0], [r, r], [0, 0]]);
-        const vPre = tf.add(tf.conv2d(padded, layer.v.liveKernel(), 1, 'valid'), layer.v.b).reshape([B * W, 2 * n]); // [B·W, 4h]
+        let conv = tf.add(tf.conv2d(padded, layer.v.liveKernel(), 1, 'valid'), layer.v.b); // [B,1,W,4h]
+        if (this.classV[m]) conv = tf.add(conv, this.classV[m]!); // the images' class rows
+        const vPre = conv.reshape([B * W, 2 * n]); // [B·W, 4h]
         linkRow.push(tf.matMul(vPre, this.link[m]!).reshape([B, W, 2 * n]) as tf.Tensor3D); // the link has no bias
         const v = gate(vPre).reshape([B, 1, W, n]);
         const hist = this.vHist[m]!;
@@ -188,7 +199,7 @@ export class GatedCachedProvider implements LogitsProvider, DeviceLogitsProvider
         tf.tidy(() => {
           const r = layer.h.r;
           const link = this.linkRow[m]!.slice([0, j, 0], [B, 1, 2 * n]).reshape([B, 2 * n]);
-          const bias = tf.add(link, layer.h.b);
+          const bias = this.classH[m] ? tf.add(tf.add(link, layer.h.b), this.classH[m]!) : tf.add(link, layer.h.b);
           if (r === 0) return bias as tf.Tensor2D;
           let left: tf.Tensor2D;
           if (m === 0) left = source.left(i, j, r);
