@@ -10,7 +10,7 @@
 import { paletteColour } from './surprise';
 
 /** How many powers of ten the scale spans below its top. */
-export const DECADES = 4;
+export const DECADES = 5;
 /** An exact zero: an earlier pixel that cannot influence the sub-pixel. */
 export const ZERO_COLOUR: readonly [number, number, number] = [128, 128, 128];
 

@@ -105,7 +105,8 @@ export function FieldLegend() {
   return (
     <p className="field-legend hint">
       <span className="swatch" style={{ background: paletteGradient(5) }} /> weak → strong (log scale, {DECADES} powers of ten per panel) <span className="swatch" style={{ background: `rgb(${ZERO_COLOUR.join(',')})` }} /> exactly zero: cannot influence it{' '}
-      <span className="swatch blank" /> blank: later pixels <span className="swatch picked" /> the chosen pixel
+      <span className="swatch blank" /> blank: later pixels <span className="swatch picked" /> the chosen pixel. (Rarely, a grey pixel inside a field is one whose path
+      runs only through ReLUs that are off for this picture.)
     </p>
   );
 }

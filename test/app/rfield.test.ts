@@ -14,21 +14,21 @@ describe('receptive-field heatmap colours (src/canvas/fieldMap.ts)', () => {
   });
 
   it('a log scale over the earlier pixels only, DECADES decades deep, in the surprise palette', () => {
-    const perPixel = [1e-3, 0, 1e-5, 1e-9, 50, 7]; // the later pixels (50, 7) do not set the top
+    const perPixel = [1e-3, 0, 1e-5, 1e-12, 50, 7]; // the later pixels (50, 7) do not set the top
     const s = fieldScale(perPixel, W, at);
     expect(s.max).toBe(1e-3);
     expect(s.min).toBeCloseTo(1e-3 / 10 ** DECADES, 12);
     expect(fieldPosition(1e-3, s)).toBeCloseTo(1, 6);
-    expect(fieldPosition(1e-5, s)).toBeCloseTo(0.5, 6);
-    expect(fieldPosition(1e-9, s)).toBe(0); // below the scale: its lowest colour, still not grey
+    expect(fieldPosition(1e-5, s)).toBeCloseTo((DECADES - 2) / DECADES, 6); // two decades below the top
+    expect(fieldPosition(1e-12, s)).toBe(0); // below the scale: its lowest colour, still not grey
     expect(fieldColour(1e-3, s)).toEqual([...STOPS[STOPS.length - 1]!]);
-    expect(fieldColour(1e-9, s)).toEqual([...STOPS[0]!]);
-    expect(fieldColour(1e-5, s)).toEqual(paletteColour(0.5));
+    expect(fieldColour(1e-12, s)).toEqual([...STOPS[0]!]);
+    expect(fieldColour(1e-5, s)).toEqual(paletteColour((DECADES - 2) / DECADES));
     expect(fieldTicks(s).map((t) => Math.log10(t))).toEqual(Array.from({ length: DECADES + 1 }, (_, i) => expect.closeTo(-3 - DECADES + i, 6)));
   });
 
   it('RGBA: exact zeros grey (no colour of the scale), later pixels transparent', () => {
-    const perPixel = [1e-3, 0, 1e-5, 1e-9, 50, 7];
+    const perPixel = [1e-3, 0, 1e-5, 1e-12, 50, 7];
     const rgba = fieldRGBA(perPixel, W, at);
     const px = (p: number) => Array.from(rgba.slice(p * 4, p * 4 + 4));
     expect(px(1)).toEqual([...ZERO_COLOUR, 255]);
