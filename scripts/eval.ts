@@ -6,6 +6,8 @@
  * Prints the NLL (nats per image for binary MNIST, bits per dimension for RGB) and, as its last line, one
  * JSON object with the figures. The dataset is the one named in the model card, else the one whose image
  * shape the model has; binary models are evaluated on the split's fixed binarisation.
+ * A class-conditional model is evaluated twice: given each image's true class (natsPerImage, bitsPerDim)
+ * and given none, its learned null class (unconditional: { natsPerImage, bitsPerDim }).
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,23 +56,33 @@ const dataName = args.data ?? cardData ?? (c.output === 'binary' && c.height ===
 const dataset = await loadDatasetFromDisk(dataName, [split]);
 const set = evalSet(dataset, split, limit);
 const isRgb = c.output !== 'binary';
-let lastPct = -1;
-const r = await evaluateNll(model, set, {
-  batchSize: batch,
-  onProgress: (done, total) => {
-    const pct = Math.floor((100 * done) / total);
-    if (pct >= lastPct + 10 || done === total) {
-      lastPct = pct;
-      process.stderr.write(process.stderr.isTTY ? `\r${done}/${total} images` : `${done}/${total} images\n`);
-    }
-  },
-});
-if (process.stderr.isTTY) process.stderr.write('\n');
-console.log(
-  isRgb
-    ? `${dataName} ${split} (${r.images} images): ${r.bitsPerDim.toFixed(4)} bits/dim (${r.nats.toFixed(1)} nats/image)`
-    : `${dataName} ${split} (${r.images} images): ${r.nats.toFixed(3)} nats/image (${r.bitsPerDim.toFixed(4)} bits/dim)`,
-);
+const classes = c.classes;
+if (classes && !set.labels) fail(`${dir} is class-conditional: ${dataName} has no labels (rebuild it: npm run build:data)`);
+if (classes && dataset.classNames!.length !== classes) fail(`${dir} has ${classes} classes, ${dataName} has ${dataset.classNames!.length}`);
+async function run(given?: 'labels' | 'none') {
+  let lastPct = -1;
+  const r = await evaluateNll(model, set, {
+    batchSize: batch,
+    ...(given ? { given } : {}),
+    onProgress: (done, total) => {
+      const pct = Math.floor((100 * done) / total);
+      if (pct >= lastPct + 10 || done === total) {
+        lastPct = pct;
+        process.stderr.write(process.stderr.isTTY ? `\r${done}/${total} images` : `${done}/${total} images\n`);
+      }
+    },
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  const what = given === 'labels' ? ', given the class' : given === 'none' ? ', given none' : '';
+  console.log(
+    isRgb
+      ? `${dataName} ${split} (${r.images} images${what}): ${r.bitsPerDim.toFixed(4)} bits/dim (${r.nats.toFixed(1)} nats/image)`
+      : `${dataName} ${split} (${r.images} images${what}): ${r.nats.toFixed(3)} nats/image (${r.bitsPerDim.toFixed(4)} bits/dim)`,
+  );
+  return r;
+}
+const r = await run(classes ? 'labels' : undefined);
+const none = classes ? await run('none') : undefined;
 const hw = await hardwareInfo();
 console.log(
   JSON.stringify({
@@ -81,7 +93,14 @@ console.log(
     images: r.images,
     natsPerImage: r.nats,
     bitsPerDim: r.bitsPerDim,
-    seconds: Math.round(r.seconds * 100) / 100,
+    ...(none
+      ? {
+          given: 'the true class of each image',
+          unconditional: { natsPerImage: none.nats, bitsPerDim: none.bitsPerDim, given: 'none (the learned null class)' },
+          classes: dataset.classNames,
+        }
+      : {}),
+    seconds: Math.round((r.seconds + (none?.seconds ?? 0)) * 100) / 100,
     backend,
     hardware: hw,
   }),

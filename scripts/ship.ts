@@ -64,19 +64,28 @@ interface EvalOutput {
   natsPerImage: number;
   bitsPerDim: number;
   seconds: number;
+  /** Class-conditional models: natsPerImage is given the true classes; this, given none. */
+  given?: string;
+  unconditional?: { natsPerImage: number; bitsPerDim: number; given: string };
+  classes?: string[];
+}
+
+/** A class-conditional model's two figures as the card keeps them (nothing for other models). */
+function classFigures(r: EvalOutput) {
+  return r.unconditional ? { given: r.given!, unconditional: { images: r.images, ...r.unconditional } } : {};
 }
 
 async function ship(run: string, id: string): Promise<void> {
   const json = JSON.parse(await readFile(join(run, 'model.json'), 'utf8'));
   const card: ModelCard = parseCard(json.userDefinedMetadata?.card, join(run, 'model.json'));
-  const config = json.modelTopology.config as { arch: string; output: string };
+  const config = json.modelTopology.config as { arch: string; output: string; classes?: number };
   const dataset = card.dataset?.name ?? (config.output === 'binary' ? 'mnist' : 'emoji32');
 
   // 0) a small subset the unit tests re-evaluate (test/train/shipped.test.ts): the card's figures must be
   //    reproducible by anyone with `npm run eval`
   const checkArgs = ['scripts/eval.ts', run, '--split', 'test', '--limit', String(CHECK_IMAGES), '--backend', 'cpu'];
   const check = lastJson(checkArgs);
-  card.check = { split: 'test', images: check.images, natsPerImage: check.natsPerImage, command: `npm run eval -- public/models/${id} ${checkArgs.slice(2).join(' ')}` };
+  card.check = { split: 'test', images: check.images, natsPerImage: check.natsPerImage, ...classFigures(check), command: `npm run eval -- public/models/${id} ${checkArgs.slice(2).join(' ')}` };
   if (values['check-only']) {
     json.userDefinedMetadata = { ...json.userDefinedMetadata, card };
     await writeFile(join(run, 'model.json'), JSON.stringify(json, null, 1) + '\n');
@@ -92,9 +101,16 @@ async function ship(run: string, id: string): Promise<void> {
     images: test.images,
     natsPerImage: test.natsPerImage,
     bitsPerDim: test.bitsPerDim,
+    ...classFigures(test),
     seconds: test.seconds,
     command: `npm run eval -- public/models/${id} ${evalArgs.slice(2).join(' ')}`,
   };
+  if (test.classes) {
+    const names = test.classes;
+    if (card.classes && JSON.stringify(card.classes.names) !== JSON.stringify(names))
+      throw new Error(`ship: the card's class names (${card.classes.names.join(', ')}) are not the dataset's (${names.join(', ')})`);
+    card.classes = { ...card.classes, count: names.length, names };
+  }
   card.testNll = test.natsPerImage;
   card.testBitsPerDim = test.bitsPerDim;
   card.bitsPerDim = test.bitsPerDim;
@@ -121,7 +137,7 @@ async function ship(run: string, id: string): Promise<void> {
     dataset,
     arch: config.arch,
     path: `${id}/model.json`,
-    title: values.title ?? `${ARCH_TITLE[config.arch] ?? config.arch} · ${dataset === 'mnist' ? 'binarized MNIST' : 'Emoji-32'}`,
+    title: values.title ?? `${ARCH_TITLE[config.arch] ?? config.arch}${config.classes ? ' (class-conditional)' : ''} · ${dataset === 'mnist' ? 'binarized MNIST' : 'Emoji-32'}`,
   };
   index.models = [...index.models.filter((m) => m.id !== id), entry].sort((a, b) => a.id.localeCompare(b.id));
   await writeFile(INDEX, JSON.stringify(index, null, 1) + '\n');
@@ -135,7 +151,8 @@ async function table(): Promise<void> {
   for (const m of index.models) {
     const card = JSON.parse(await readFile(join(MODELS, m.path), 'utf8')).userDefinedMetadata.card;
     const t = card.test;
-    const nll = m.dataset === 'mnist' ? `${t.natsPerImage.toFixed(2)} nats` : `${t.bitsPerDim.toFixed(3)} bits/dim`;
+    const fmt = (e: { natsPerImage: number; bitsPerDim: number }) => (m.dataset === 'mnist' ? `${e.natsPerImage.toFixed(2)} nats` : `${e.bitsPerDim.toFixed(3)} bits/dim`);
+    const nll = t.unconditional ? `${fmt(t)} given the class, ${fmt(t.unconditional)} given none` : fmt(t);
     const hw = `${card.hardware?.backend ?? '?'}, ${card.hardware?.cores ?? '?'} cores`;
     const cpuHours = card.cpuSeconds ? (card.cpuSeconds / 3600).toFixed(2) : 'not recorded';
     console.log(`| ${m.title} | ${card.parameters} | ${card.steps} | ${Math.round((card.trainSeconds ?? 0) / 60)} min | ${cpuHours} | ${hw} | ${nll} | ${t.images} |`);

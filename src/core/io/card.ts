@@ -21,6 +21,21 @@ export interface CardEvaluation {
   seconds?: number;
   /** The command that reproduces it, e.g. `npm run eval -- public/models/mnist-pixelcnn --split test`. */
   command?: string;
+  /** Class-conditional models: what the model was given ("the true class of each image"), and … */
+  given?: string;
+  /** … the same images given none (the learned null class): the model's unconditional NLL. */
+  unconditional?: CardEvaluation;
+}
+
+/** The classes of a class-conditional model (config.classes = count): their names, from its dataset. */
+export interface CardClasses {
+  count: number;
+  /** names[k] is class k (MNIST "0"…"9", Emoji-32's categories); class `count` is none. */
+  names: string[];
+  none?: number;
+  /** Fraction of each training batch's labels replaced by none. */
+  labelDropout?: number;
+  source?: string;
 }
 
 export interface CardDataset {
@@ -39,6 +54,9 @@ export interface CurvePoint {
   trainBitsPerDim?: number;
   validBitsPerDim?: number;
   validNats?: number;
+  /** Class-conditional models: the same validation images given none. */
+  validNoneBitsPerDim?: number;
+  validNoneNats?: number;
 }
 
 /** What scripts/train.ts needs to resume a run with the same data and batches. */
@@ -105,6 +123,7 @@ export interface ModelCard {
   paperComparison?: string;
   codecBaselines?: Record<string, unknown>;
   fineTune?: FineTuneFacts;
+  classes?: CardClasses;
   /** Fields this schema does not describe are kept, typed as unknown. */
   [field: string]: unknown;
 }
@@ -134,7 +153,13 @@ const shape =
     for (const k of required) if (o[k] === undefined) bad(`${at}.${k}`, 'present', undefined);
     for (const [k, check] of Object.entries(fields)) if (o[k] !== undefined) check(o[k], `${at}.${k}`);
   };
-const evaluation = shape({ split: str, step: num, images: num, natsPerImage: num, bitsPerDim: num, seconds: num, command: str }, ['natsPerImage']);
+const evaluationFields: Record<string, Check> = { split: str, step: num, images: num, natsPerImage: num, bitsPerDim: num, seconds: num, command: str, given: str };
+const evaluation = shape({ ...evaluationFields, unconditional: shape(evaluationFields, ['natsPerImage']) }, ['natsPerImage']);
+const classes: Check = (v, at) => {
+  shape({ count: num, names: strings, none: num, labelDropout: num, source: str }, ['count', 'names'])(v, at);
+  const c = v as CardClasses;
+  if (!Number.isInteger(c.count) || c.names.length !== c.count) bad(`${at}.names`, `${String(c.count)} class names`, c.names);
+};
 const FIELDS: Record<keyof ModelCard & string, Check> = {
   name: str,
   note: str,
@@ -160,7 +185,7 @@ const FIELDS: Record<keyof ModelCard & string, Check> = {
   valid: (v, at) => (v === null ? undefined : evaluation(v, at)),
   curve: (v, at) =>
     Array.isArray(v)
-      ? v.forEach((p, i) => shape({ step: num, wallHours: num, cpuHours: num, trainBitsPerDim: num, validBitsPerDim: num, validNats: num }, ['step'])(p, `${at}[${i}]`))
+      ? v.forEach((p, i) => shape({ step: num, wallHours: num, cpuHours: num, trainBitsPerDim: num, validBitsPerDim: num, validNats: num, validNoneBitsPerDim: num, validNoneNats: num }, ['step'])(p, `${at}[${i}]`))
       : bad(at, 'a list of points', v),
   check: evaluation,
   test: evaluation,
@@ -169,6 +194,7 @@ const FIELDS: Record<keyof ModelCard & string, Check> = {
   bitsPerDim: num,
   paperComparison: str,
   codecBaselines: obj,
+  classes,
   fineTune: shape({ baseModel: str, baseTitle: str, images: num, finetunedAt: str, heldOutBitsPerDim: num, heldOutImages: num, heldOutStep: num }, ['baseModel', 'finetunedAt']),
 };
 

@@ -30,6 +30,8 @@ export interface EvalSet {
   readonly imageShape: ImageShape;
   readonly count: number;
   readonly images: Uint8Array;
+  /** A labelled dataset's classes of the images, uint8 [count] (what a class-conditional model is given). */
+  readonly labels?: Uint8Array;
 }
 
 export interface DatasetSourceOptions {
@@ -93,5 +95,6 @@ export function evalSet(dataset: Dataset, split: Split, limit?: number): EvalSet
   if (all === null) throw new Error(`dataset ${dataset.name}: split "${split}" has no fixed binarisation to evaluate on`);
   const total = dataset.count(split);
   const count = limit === undefined ? total : Math.max(0, Math.min(total, Math.floor(limit)));
-  return { imageShape: dataset.shape, count, images: all.subarray(0, count * h * w * c) };
+  const labels = dataset.labels(split);
+  return { imageShape: dataset.shape, count, images: all.subarray(0, count * h * w * c), ...(labels ? { labels: labels.subarray(0, count) } : {}) };
 }
