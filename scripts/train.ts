@@ -186,7 +186,15 @@ type ModelCard = import('../src/core/io/artifacts').ModelCard;
 type ModelArtifacts = import('@tensorflow/tfjs').io.ModelArtifacts;
 
 /** 1) What to train: from the checkpoint when resuming, else from the command line. */
-async function prepare(o: TrainCliOptions, m: Modules): Promise<{ trainer: Trainer; setup: Setup; outDir: string }> {
+/** The class names of a class-conditional config from its dataset's manifest (undefined for other models). */
+function classNamesFor(config: { classes?: number }, dataset: { name: string; classNames: string[] | null }): string[] | undefined {
+  if (!config.classes) return undefined;
+  if (!dataset.classNames) fail(`the model is class-conditional but ${dataset.name} has no labels (rebuild it: npm run build:data)`);
+  if (dataset.classNames.length !== config.classes) fail(`the model has ${config.classes} classes, ${dataset.name} has ${dataset.classNames.length}`);
+  return dataset.classNames;
+}
+
+async function prepare(o: TrainCliOptions, m: Modules): Promise<{ trainer: Trainer; setup: Setup; outDir: string; classNames?: string[] }> {
   if (o.resume) {
     if (!o.out) fail('--resume needs --out DIR (the folder of the run to continue)');
     const ckDir = path.join(o.out, 'checkpoint');
@@ -201,7 +209,8 @@ async function prepare(o: TrainCliOptions, m: Modules): Promise<{ trainer: Train
       valid: m.evalSet(dataset, 'val', setup.validLimit || undefined),
     });
     console.error(`Resuming ${setup.presetName} on ${setup.dataName} at step ${trainer.stepCount} (${m.formatDuration(trainer.elapsedSec)} trained so far)`);
-    return { trainer, setup, outDir: o.out };
+    const classNames = classNamesFor(trainer.model.config, dataset);
+    return { trainer, setup, outDir: o.out, ...(classNames ? { classNames } : {}) };
   }
   const dataName = o.data ?? fail('--data is required (mnist or emoji32)');
   let presetName = o.preset;
@@ -220,6 +229,7 @@ async function prepare(o: TrainCliOptions, m: Modules): Promise<{ trainer: Train
   const [h, w, c] = dataset.shape;
   if (config.height !== h || config.width !== w || config.channels !== c || (config.output === 'binary') !== (dataset.kind === 'binary'))
     fail(`preset ${presetName} models ${config.height}×${config.width}×${config.channels} ${config.output} images; ${dataName} has ${h}×${w}×${c} ${dataset.kind}`);
+  const classNames = classNamesFor(config, dataset);
   const outDir = o.out ?? path.join('runs', presetName);
   const exists = await fs.access(path.join(outDir, 'checkpoint', 'model.json')).then(
     () => true,
@@ -238,11 +248,11 @@ async function prepare(o: TrainCliOptions, m: Modules): Promise<{ trainer: Train
     { train: m.datasetSource(dataset, 'train', { batchSize: setup.batch, seed: o.seed }), valid: m.evalSet(dataset, 'val', setup.validLimit || undefined) },
     { optimizer: o.optimizer, lr: o.lr, schedule, clipNorm: o.clip },
   );
-  return { trainer, setup, outDir };
+  return { trainer, setup, outDir, ...(classNames ? { classNames } : {}) };
 }
 
 /** 2) The events log, the card, and saving the checkpoint and the model together. */
-function outputs(trainer: Trainer, setup: Setup, outDir: string, hardware: Awaited<ReturnType<Modules['hardwareInfo']>>, m: Modules) {
+function outputs(trainer: Trainer, setup: Setup, outDir: string, hardware: Awaited<ReturnType<Modules['hardwareInfo']>>, m: Modules, classNames?: string[]) {
   const model = trainer.model;
   const config = model.config;
   const paramCount = model.params.count();
@@ -270,6 +280,7 @@ function outputs(trainer: Trainer, setup: Setup, outDir: string, hardware: Await
     valid: trainer.lastEval ? { step: trainer.lastEval.step, natsPerImage: trainer.lastEval.nats, bitsPerDim: trainer.lastEval.bitsPerDim, images: trainer.lastEval.images } : null,
     date: new Date().toISOString(),
     training: setup,
+    ...(classNames ? { classes: { count: classNames.length, names: classNames, none: classNames.length, labelDropout: m.LABEL_DROPOUT, source: `classNames and labels of the ${setup.dataName} manifest` } } : {}),
   });
   const checkpointDir = () => m.fileHandler(path.join(outDir, 'checkpoint'), { versionedWeights: true });
   const saveAll = async (checkpoint?: ModelArtifacts) => {
@@ -324,10 +335,10 @@ async function main(o: TrainCliOptions): Promise<void> {
   const backend = await setupNodeBackend(o.backend);
   const m = await modules();
   const hardware = await m.hardwareInfo();
-  const { trainer, setup, outDir } = await prepare(o, m);
+  const { trainer, setup, outDir, classNames } = await prepare(o, m);
   const config = trainer.model.config;
   await fs.mkdir(outDir, { recursive: true });
-  const out = outputs(trainer, setup, outDir, hardware, m);
+  const out = outputs(trainer, setup, outDir, hardware, m, classNames);
   const bar = await progress(trainer, o.steps, o.quiet, out.log);
 
   // Ctrl-C stops cleanly (evaluates, saves); a second one quits at once.

@@ -66,7 +66,7 @@ export { Optimizer } from './optimizers';
 export type { OptimizerConfig, OptimizerKind } from './optimizers';
 export { learningRateAt, validateSchedule } from './schedule';
 export type { LrSchedule } from './schedule';
-export { datasetSource, imagesSource, evalSet } from './sources';
+export { datasetSource, imagesSource, evalSet, LABEL_DROPOUT } from './sources';
 export type { BatchSource, EvalSet, TrainBatch, ImageShape, DatasetSourceOptions, ImagesSourceOptions } from './sources';
 export { evaluateNll, imagesToTensor } from './evaluate';
 export type { EvalResult, EvalOptions } from './evaluate';

@@ -1,7 +1,7 @@
 import { batchIterator, resumeBatchIterator, type BatchIterator, type BatchState, type BinarizeMode } from '../data/batches';
 import { createDataset, type Dataset } from '../data/dataset';
 import type { Split } from '../data/manifest';
-import { mulberry32 } from '../random';
+import { deriveSeed, mulberry32 } from '../random';
 
 /** [H, W, C] of one image. */
 export type ImageShape = readonly [number, number, number];
@@ -11,6 +11,11 @@ export interface TrainBatch {
   images: Uint8Array;
   size: number;
   epoch: number;
+  /**
+   * A labelled dataset's classes of the images, uint8 [size], after label dropout: a class-conditional
+   * model's training input (the value classNames.length is none).
+   */
+  labels?: Uint8Array;
 }
 
 /**
@@ -40,7 +45,16 @@ export interface DatasetSourceOptions {
   seed: number;
   /** Default: the dataset's default (dynamic binarisation for binary training data, none for RGB). */
   binarize?: BinarizeMode;
+  /**
+   * Labelled datasets: the fraction of each batch's labels replaced by none (index classNames.length), drawn
+   * per batch from (seed, epoch, batch index), so a resumed run drops the same ones. Default 0.2, as
+   * train/train.py's --label-dropout.
+   */
+  labelDropout?: number;
 }
+
+/** Default fraction of labels replaced by none in training batches (train/train.py --label-dropout). */
+export const LABEL_DROPOUT = 0.2;
 
 /**
  * Shuffled batches of one split of a dataset (src/core/data's batchIterator), a fresh order each epoch.
@@ -54,12 +68,19 @@ export function datasetSource(dataset: Dataset, split: Split, options: DatasetSo
   const batchSize = Math.min(options.batchSize, n);
   const iterOptions = { shuffle: true, dropLast: true, ...(options.binarize ? { binarize: options.binarize } : {}) };
   let it: BatchIterator = batchIterator(dataset, split, batchSize, mulberry32(options.seed), iterOptions);
+  const all = dataset.labels(split);
+  const none = dataset.classNames?.length ?? 0;
+  const dropout = options.labelDropout ?? LABEL_DROPOUT;
+  if (!(dropout >= 0 && dropout <= 1)) throw new Error(`labelDropout must be in [0, 1], got ${dropout}`);
   return {
     imageShape: dataset.shape,
     batchSize,
     next() {
       const b = it.next().value;
-      return { images: b.images, size: b.size, epoch: b.epoch };
+      if (!all) return { images: b.images, size: b.size, epoch: b.epoch };
+      const drop = mulberry32(deriveSeed(deriveSeed(options.seed ^ 0x5bd1e995, b.epoch), b.index));
+      const labels = Uint8Array.from(b.indices, (i) => (drop.next() < dropout ? none : all[i]!));
+      return { images: b.images, size: b.size, epoch: b.epoch, labels };
     },
     state: () => ({ ...it.state() }),
     setState(state) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { meanNll } from '../likelihood';
 import { conditionOf } from '../models/multiScale';
-import type { PixelModel } from '../models/pixelModel';
+import { classLabels, type PixelModel } from '../models/pixelModel';
 import { imagesToTensor } from './evaluate';
 import type { Optimizer, Proposal } from './optimizers';
 import type { ImageShape } from './sources';
@@ -18,16 +18,27 @@ import type { ImageShape } from './sources';
 /**
  * Loss and gradients of images [from, from + n) of a batch of `total`, each scaled by n / total: the mean
  * NLL over the batch is Σ over chunks of (n / total) · (the chunk's mean NLL), and so is its gradient.
- * Returns [loss, ...gradients in the order of `vars`].
+ * Returns [loss, ...gradients in the order of `vars`]. `labels`: the batch's classes (a class-conditional
+ * model; absent: none for every image, e.g. uploads).
  */
-export function chunkGradient(model: PixelModel, shape: ImageShape, images: Uint8Array, from: number, n: number, total: number, vars: tf.Variable[]): tf.Tensor[] {
+export function chunkGradient(
+  model: PixelModel,
+  shape: ImageShape,
+  images: Uint8Array,
+  from: number,
+  n: number,
+  total: number,
+  vars: tf.Variable[],
+  labels?: Uint8Array,
+): tf.Tensor[] {
   const size = shape[0] * shape[1] * shape[2];
   const { output } = model.config;
   return tf.tidy(() => {
     const x = imagesToTensor(images.subarray(from * size, (from + n) * size), shape); // [n,H,W,C]
     const small = conditionOf(model.config, x); // [n,s,s,C]: box(x) for a multi-scale pair's conditional half
+    const y = model.config.classes ? classLabels(model.config, n, labels ? labels.subarray(from, from + n) : null) : undefined;
     const f = () => {
-      const nll = meanNll(model.logits(x, small), x, output); // scalar, nats per image
+      const nll = meanNll(model.logits(x, small, y), x, output); // scalar, nats per image
       return (n === total ? nll : tf.mul(nll, n / total)) as tf.Scalar;
     };
     const { value, grads } = tf.variableGrads(f, vars);

@@ -161,7 +161,7 @@ export class Trainer {
             return null;
           }
         }
-        const part = chunkGradient(this.model, source.imageShape, batch.images, k * chunk, Math.min(chunk, batch.size - k * chunk), batch.size, vars);
+        const part = chunkGradient(this.model, source.imageShape, batch.images, k * chunk, Math.min(chunk, batch.size - k * chunk), batch.size, vars, batch.labels);
         const prev = sum;
         sum = prev.length ? tf.tidy(() => part.map((t, i) => tf.add(prev[i]!, t))) : part;
         if (prev.length) tf.dispose([...prev, ...part]);
