@@ -119,8 +119,8 @@ test('the surprise map has a colour per pixel from its bits, on a labelled scale
   await open(page, { model: EMOJI, tab: 'compress', autostart: 0 });
   await waitModel(page, EMOJI);
   const enc = await compressTestImage(page, 1);
-  // With no ?backend=, the codec worker codes on wasm, whatever sampling runs on.
-  expect(enc.backend).toBe('wasm');
+  // With no ?backend=, the codec worker codes a PixelCNN with the portable JavaScript evaluator, whatever sampling runs on.
+  expect(enc.backend).toBe('js');
   const perPixel = Array.from({ length: 64 }, (_, p) => pixelBits(enc.modelBits, 8, 3, Math.floor(p / 8), p % 8).total);
   const map = page.getByTestId('surprise-map');
   const max = Number(await map.getAttribute('data-max'));
@@ -234,3 +234,37 @@ for (const id of [MNIST, 'test-mnist-rowlstm']) {
     expect(await page.evaluate(() => Array.from(window.__pixelrnn!.state().compress.decode.image!))).toEqual(enc.source);
   });
 }
+
+test('a shipped PixelCNN codes with the portable JavaScript evaluator: the same bytes as in Node, decoded back; a decode can be cancelled', async ({ page }) => {
+  const ID = 'emoji32-pixelcnn';
+  await open(page, { model: ID, tab: 'compress', autostart: 0 });
+  await waitModel(page, ID);
+  const enc = await compressTestImage(page, 0);
+  expect(enc.backend).toBe('js');
+  expect(enc.source).toHaveLength(32 * 32 * 3);
+  await expect(page.getByTestId('compress-detail')).toContainText('portable JavaScript evaluator');
+
+  // Node, with the same model and pixels, writes the very same file: the evaluator's arithmetic is the same
+  // in Chromium's worker and in Node (whatever tfjs backend holds the weights).
+  const path = await import('node:path');
+  const { loadModel } = await import('../src/core/io/artifacts');
+  const { fileHandler } = await import('../scripts/lib/fileIO');
+  const { codecModel, encodeImage } = await import('../src/core/codec/index');
+  const dir = path.join('public', 'models', ID);
+  const { model } = await loadModel(fileHandler(dir), path.join(dir, 'model.json'));
+  const node = await encodeImage(await codecModel(model, ID), Uint8Array.from(enc.source));
+  model.dispose();
+  expect(node.header.backend).toBe('js');
+  expect(Array.from(node.file)).toEqual(enc.file);
+
+  await decode(page, 'emoji.prnn', Uint8Array.from(enc.file));
+  await expect(page.getByTestId('decode-verdict')).toContainText('by the portable JavaScript evaluator');
+  await expect(page.getByTestId('decode-verdict')).toContainText('identical');
+  expect(await page.evaluate(() => Array.from(window.__pixelrnn!.state().compress.decode.image!))).toEqual(enc.source);
+
+  // Cancel mid-decode: the evaluator lets the worker's messages through, so the decode stops and says so.
+  await page.getByTestId('prnn-upload').setInputFiles({ name: 'again.prnn', mimeType: 'application/octet-stream', buffer: Buffer.from(enc.file) });
+  await expect(page.getByTestId('decode-progress')).toBeVisible();
+  await page.getByTestId('decode-cancel').click();
+  await expect(page.getByTestId('decode-panel')).toHaveAttribute('data-status', 'cancelled');
+});

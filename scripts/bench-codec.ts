@@ -3,14 +3,18 @@
  * (npm run bench:codec).
  *
  *   tsx scripts/bench-codec.ts [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu]
- *                              [--batch 8] [--single 2]
+ *                              [--engine auto|tfjs] [--batch 8] [--single 2]
  *   tsx scripts/bench-codec.ts --cross cpu,wasm[,webgpu] [--models …] [--limit 2]
+ *   tsx scripts/bench-codec.ts --paired 12 [--models …] [--backend wasm]
  *
  * Per model (public/models/<id>): every image of its dataset's test split (Emoji-32: the whole split;
  * MNIST: the first 1,000 of the fixed binarisation), or the first --limit. Each image becomes its own
  * .prnn file; files are encoded, then decoded, --batch at a time in lockstep (see src/core/codec/codec.ts,
  * "Batching"), and every decoded image is compared with the original. The first --single files are then
  * decoded again one at a time, as the command line does, to check that batching changed no bit.
+ *
+ * --engine: 'auto' (default) codes PixelCNNs with the JavaScript evaluator (files of family "js"), the other
+ * architectures with tfjs on --backend; 'tfjs' codes every model with tfjs on --backend.
  *
  * Figures: file bits/dim (whole files, header included), payload bits/dim (the coded data alone), the
  * model's NLL in bits/dim (from the very logits the coder used), the overhead of each over the NLL,
@@ -24,13 +28,21 @@
  * (never a wrong image). It also prints how many of the model's logits on the first image are bit-equal
  * between backends (full forward pass). WebGPU in Node needs Dawn's Vulkan: on a machine without GPU,
  * VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (slow: use --limit 1).
+ * --paired N compares the two decoders in one process: the first N test images of each model are encoded with
+ * the tfjs path (on --backend) and, where the model has one, with the JavaScript evaluator; then each image is
+ * decoded alone by one and by the other, back to back (alternating which goes first), so both see the same
+ * load. It prints the median and spread (min, quartiles, max) of each one's wall and CPU milliseconds per
+ * image, and the median of the per-image ratios.
  * The last line of the output is one JSON object with every figure.
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setupNodeBackend } from './lib/nodeBackend';
 
-const HELP = 'Usage: bench-codec [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu] [--batch 8] [--single 2]';
+const HELP =
+  'Usage: bench-codec [--models emoji32-pixelcnn,mnist-pixelcnn] [--limit N] [--backend cpu|wasm|webgpu] [--engine auto|tfjs] [--batch 8] [--single 2]\n' +
+  '       bench-codec --cross cpu,wasm[,webgpu] [--models …] [--limit 2]\n' +
+  '       bench-codec --paired N [--models …] [--backend wasm]';
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: 'emoji32-pixelcnn,mnist-pixelcnn' },
@@ -39,6 +51,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '8' },
     single: { type: 'string', default: '2' },
     cross: { type: 'string' },
+    engine: { type: 'string', default: 'auto' },
+    paired: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -58,6 +72,9 @@ const int = (v: string | undefined, name: string, min: number) => {
 const limit = args.limit === undefined ? undefined : int(args.limit, 'limit', 1);
 const batch = int(args.batch, 'batch', 1);
 const single = int(args.single, 'single', 0);
+if (args.engine !== 'auto' && args.engine !== 'tfjs') fail('--engine must be auto or tfjs');
+const engine = args.engine as 'auto' | 'tfjs';
+const paired = args.paired === undefined ? undefined : int(args.paired, 'paired', 1);
 /** MNIST: the issue's 1,000 test images; Emoji-32: the whole test split. */
 const DEFAULT_COUNT: Record<string, number> = { mnist: 1000 };
 
@@ -72,7 +89,7 @@ if (crossBackends.includes('webgpu') || args.backend === 'webgpu') {
 }
 const backend = crossBackends.length ? crossBackends[0]! : await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
 const { loadModel } = await import('../src/core/io/artifacts');
-const { codecModel, decodeImages, encodeImages } = await import('../src/core/codec/index');
+const { codecModel, decodeImages, encodeFamily, encodeImages } = await import('../src/core/codec/index');
 const { fileHandler } = await import('./lib/fileIO');
 const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
 const { png, sameRgb, webpCodec } = await import('./codec-baselines');
@@ -134,7 +151,7 @@ if (crossBackends.length) {
     for (const b of crossBackends) {
       await tf.setBackend(b);
       files[b] = [];
-      for (const img of images) files[b]!.push((await encodeImage(cms[b]!, img)).file);
+      for (const img of images) files[b]!.push((await encodeImage(cms[b]!, img, { engine: 'tfjs' })).file);
       log(`${id}: encoded ${n} on ${b}`);
     }
     const pairs: Record<string, Record<string, number>> = {};
@@ -158,7 +175,29 @@ if (crossBackends.length) {
     const samePayloads = Object.fromEntries(
       crossBackends.slice(1).map((b) => [`${crossBackends[0]}=${b}`, files[b]!.filter((f, i) => equalBytes(readFile(f).payload, readFile(files[crossBackends[0]!]![i]!).payload)).length]),
     );
-    report.push({ model: id, images: n, logitsEqual, identicalPayloads: samePayloads, pairs });
+    // The JavaScript evaluator (PixelCNNs): its files, made with the model held on each backend, are the same bytes
+    // and decode on every backend.
+    let jsFiles: { identicalAcrossBackends: number; exactDecodes: number; decodes: number } | undefined;
+    if (cms[crossBackends[0]!]!.js) {
+      const made: Record<string, Uint8Array[]> = {};
+      for (const b of crossBackends) {
+        await tf.setBackend(b);
+        made[b] = [];
+        for (const img of images) made[b]!.push((await encodeImage(cms[b]!, img)).file);
+      }
+      const first = made[crossBackends[0]!]!;
+      jsFiles = { identicalAcrossBackends: first.filter((f, i) => crossBackends.every((b) => equalBytes(made[b]![i]!, f))).length, exactDecodes: 0, decodes: 0 };
+      for (const d of crossBackends) {
+        await tf.setBackend(d);
+        for (let i = 0; i < n; i++) {
+          jsFiles.decodes++;
+          const out = await decodeImage(cms[d]!, first[i]!);
+          if (out.image.every((v, j) => v === images[i]![j])) jsFiles.exactDecodes++;
+        }
+      }
+      log(`${id}: JavaScript-evaluator files: ${JSON.stringify(jsFiles)}`);
+    }
+    report.push({ model: id, images: n, logitsEqual, identicalPayloads: samePayloads, pairs, ...(jsFiles ? { jsFiles } : {}) });
     console.log(`${id}: ${JSON.stringify({ logitsEqual, pairs })}`);
     for (const b of crossBackends) {
       await tf.setBackend(b);
@@ -168,6 +207,63 @@ if (crossBackends.length) {
   console.log(JSON.stringify({ cross: crossBackends, results: report, hardware: await hardwareInfo() }));
   process.exit(0);
 }
+if (paired !== undefined) {
+  const { decodeImage, encodeImage } = await import('../src/core/codec/index');
+  const quartiles = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    const at = (q: number) => {
+      const i = (v.length - 1) * q;
+      return v[Math.floor(i)]! + (v[Math.ceil(i)]! - v[Math.floor(i)]!) * (i - Math.floor(i));
+    };
+    return { median: at(0.5), min: v[0]!, q1: at(0.25), q3: at(0.75), max: v.at(-1)! };
+  };
+  const report: Record<string, unknown>[] = [];
+  for (const id of args.models!.split(',').filter(Boolean)) {
+    const dir = path.join('public', 'models', id);
+    const { model } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
+    const cfg = model.config;
+    const dataName = cfg.output === 'binary' ? 'mnist' : 'emoji32';
+    const dataset = await loadDatasetFromDisk(dataName, ['test']);
+    const all = cfg.output === 'binary' ? dataset.fixedBinary('test')! : dataset.images('test');
+    const per = cfg.height * cfg.width * cfg.channels;
+    const n = Math.min(dataset.count('test'), paired);
+    const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
+    const cm = await codecModel(model, id);
+    const engines = cm.js ? (['tfjs', 'js'] as const) : (['tfjs'] as const);
+    const files: Record<string, Uint8Array[]> = { tfjs: [], js: [] };
+    for (const img of images) for (const e of engines) files[e]!.push((await encodeImage(cm, img, { engine: e === 'js' ? 'auto' : 'tfjs' })).file);
+    log(`${id}: ${n} ${dataName} test images encoded with ${engines.join(' and ')}; decoding each alone with each, alternating`);
+    const wall: Record<string, number[]> = { tfjs: [], js: [] };
+    const cpu: Record<string, number[]> = { tfjs: [], js: [] };
+    let exact = true;
+    for (let i = 0; i < n; i++) {
+      const order = i % 2 === 0 ? engines : [...engines].reverse();
+      for (const e of order) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const d = await decodeImage(cm, files[e]![i]!);
+        wall[e]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[e]!.push((c.user + c.system) / 1000);
+        exact &&= d.image.every((v, j) => v === images[i]![j]);
+      }
+      log(`  ${i + 1}/${n}: ${engines.map((e) => `${e} ${wall[e]!.at(-1)!.toFixed(0)} ms (cpu ${cpu[e]!.at(-1)!.toFixed(0)})`).join(', ')}`);
+    }
+    const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+    const r: Record<string, unknown> = { model: id, arch: cfg.arch, images: n, backend, roundTripExact: exact };
+    for (const e of engines) r[e === 'js' ? 'jsDecode' : 'tfjsDecode'] = { wallMs: round(quartiles(wall[e]!)), cpuMs: round(quartiles(cpu[e]!)) };
+    if (cm.js) {
+      r.speedupMedian = quartiles(wall.tfjs!.map((t, i) => t / wall.js![i]!)).median;
+      r.cpuSpeedupMedian = quartiles(cpu.tfjs!.map((t, i) => t / cpu.js![i]!)).median;
+    }
+    console.log(`${id}: ${JSON.stringify(r)}`);
+    report.push(r);
+    model.dispose();
+  }
+  console.log(JSON.stringify({ paired: report, loadAverage: (await import('node:os')).loadavg(), hardware: await hardwareInfo() }));
+  process.exit(report.every((r) => r.roundTripExact) ? 0 : 1);
+}
+
 const webp = await webpCodec();
 
 const results: Record<string, unknown>[] = [];
@@ -184,7 +280,8 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   const n = Math.min(dataset.count('test'), limit ?? DEFAULT_COUNT[dataName] ?? Infinity);
   const images = Array.from({ length: n }, (_, i) => all.slice(i * per, (i + 1) * per));
   const cm = await codecModel(model, id);
-  log(`${id}: ${n} ${dataName} test images of ${cfg.width}×${cfg.height}×${cfg.channels}, batches of ${batch}, ${backend}`);
+  const family = encodeFamily(cm, engine);
+  log(`${id}: ${n} ${dataName} test images of ${cfg.width}×${cfg.height}×${cfg.channels}, batches of ${batch}, ${family === 'js' ? 'the JavaScript evaluator' : backend}`);
 
   // 2. Encode, then decode, batch by batch.
   const files: Uint8Array[] = [];
@@ -192,7 +289,7 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   let payloadBytes = 0;
   let t = performance.now();
   for (let i = 0; i < n; i += batch) {
-    for (const r of await encodeImages(cm, images.slice(i, i + batch))) {
+    for (const r of await encodeImages(cm, images.slice(i, i + batch), { engine })) {
       files.push(r.file);
       nllBits += r.nllBits;
       payloadBytes += r.payloadBytes;
@@ -243,6 +340,7 @@ for (const id of args.models!.split(',').filter(Boolean)) {
     split: 'test',
     images: n,
     dims,
+    family,
     fileBitsPerDim: (8 * fileBytes) / dims,
     payloadBitsPerDim: (8 * payloadBytes) / dims,
     nllBitsPerDim: nllBits / dims,
@@ -263,7 +361,7 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   results.push(r);
   const f3 = (x: number) => x.toFixed(3);
   console.log(
-    `${id} (${n} ${dataName} test images, ${backend}): file ${f3(r.fileBitsPerDim)} bits/dim, payload ${f3(r.payloadBitsPerDim)}, model NLL ${f3(r.nllBitsPerDim)} ` +
+    `${id} (${n} ${dataName} test images, ${family === 'js' ? 'JavaScript evaluator' : backend}): file ${f3(r.fileBitsPerDim)} bits/dim, payload ${f3(r.payloadBitsPerDim)}, model NLL ${f3(r.nllBitsPerDim)} ` +
       `(overhead ${r.overheadPct.toFixed(2)}% file, ${r.payloadOverheadPct.toFixed(2)}% payload); PNG ${f3(r.png!.fileBitsPerDim)}, WebP lossless ${f3(r.webp!.fileBitsPerDim)} ` +
       `(file/WebP ${r.fileToWebp.toFixed(3)}); encode ${r.encodeMsPerImage.toFixed(0)} ms/image, decode ${r.decodeMsPerImage.toFixed(0)} ms/image (batch ${batch}), ` +
       `${m ? `decode alone ${r.singleDecodeMsPerImage!.toFixed(0)} ms/image; ` : ''}round trip ${exact && singleExact ? 'exact' : 'NOT EXACT'}`,

@@ -6,10 +6,12 @@
  *   npm run codec -- info <in.prnn>
  *
  * --model takes a shipped model's id (public/models/<id>/) or a folder holding model.json + weights.bin
- * (its folder name is then the id written in the file). Decoding finds the model from the file's id when
- * --model is not given, and runs on the backend the file was made on unless --backend says otherwise
- * (files decode only on the backend family that made them: see README, "Lossless compression"). Encoding
- * runs on wasm unless --backend says otherwise: the fastest CPU backend here.
+ * (its folder name is then the id written in the file). Encoding uses the codec's default engine: the
+ * portable JavaScript evaluator for PixelCNNs (files of family "js", which decode anywhere; the fastest
+ * here), tfjs on wasm for the other architectures; --backend asks for the tfjs path on that backend instead.
+ * Decoding finds the model from the file's id when --model is not given; a tfjs file decodes on the backend
+ * it was made on unless --backend says otherwise (such files decode only on the backend family that made
+ * them: see README, "Lossless compression"), a "js" file on any.
  *
  * The image must have the model's size (e.g. 32×32 for Emoji-32, 28×28 for MNIST): nothing is resized, since
  * the file must restore exactly this PNG's pixels. RGB models take opaque PNGs; binary models take
@@ -86,7 +88,9 @@ if (command === 'info') {
 // 1. The backend: for decoding, the file's own unless told otherwise.
 const fileBytes = command === 'decode' ? await readBytes(input!) : null;
 const fileHeader = fileBytes ? header(fileBytes, input!) : null;
-const backend = await setupNodeBackend(args.backend ?? fileHeader?.backend ?? 'wasm').catch((e: Error) => fail(e.message));
+// (a "js" file, or an encode on the default engine, loads the model on wasm: any backend would do)
+const tfjsBackend = fileHeader && fileHeader.backend !== 'js' ? fileHeader.backend : 'wasm';
+const backend = await setupNodeBackend(args.backend ?? tfjsBackend).catch((e: Error) => fail(e.message));
 
 // 2. The model.
 const spec = args.model ?? fileHeader?.modelId ?? fail('encode needs --model <id | model dir>');
@@ -128,14 +132,15 @@ async function run(): Promise<Record<string, unknown>> {
         image[p] = r === 255 ? 1 : 0;
       } else image.set([r!, g!, b!], p * 3);
     }
-    const enc = await encodeImage(cm, image, { onProgress: progress });
+    const enc = await encodeImage(cm, image, { onProgress: progress, engine: args.backend ? 'tfjs' : 'auto' });
+    const on = enc.header.backend === 'js' ? 'the JavaScript evaluator (decodes on any backend)' : enc.header.backend;
     await fs.writeFile(output!, enc.file);
     const ms = performance.now() - t0;
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(
-      `${output}: ${enc.file.length} bytes = ${((8 * enc.file.length) / dims).toFixed(3)} bits/dim (payload ${enc.payloadBytes} bytes; model NLL ${(enc.nllBits / 8).toFixed(1)} bytes = ${(enc.nllBits / dims).toFixed(3)} bits/dim); PNG input ${bytes.length} bytes; ${(ms / 1000).toFixed(2)} s on ${backend}`,
+      `${output}: ${enc.file.length} bytes = ${((8 * enc.file.length) / dims).toFixed(3)} bits/dim (payload ${enc.payloadBytes} bytes; model NLL ${(enc.nllBits / 8).toFixed(1)} bytes = ${(enc.nllBits / dims).toFixed(3)} bits/dim); PNG input ${bytes.length} bytes; ${(ms / 1000).toFixed(2)} s on ${on}`,
     );
-    return { command, input, output, model: id, backend, bytes: enc.file.length, payloadBytes: enc.payloadBytes, fileBitsPerDim: (8 * enc.file.length) / dims, nllBitsPerDim: enc.nllBits / dims, pngBytes: bytes.length, ms: Math.round(ms) };
+    return { command, input, output, model: id, backend: enc.header.backend, bytes: enc.file.length, payloadBytes: enc.payloadBytes, fileBitsPerDim: (8 * enc.file.length) / dims, nllBitsPerDim: enc.nllBits / dims, pngBytes: bytes.length, ms: Math.round(ms) };
   }
   const dec = await decodeImage(cm, fileBytes!, { onProgress: progress });
   const png = new PNG({ width: cfg.width, height: cfg.height, colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false });
@@ -143,8 +148,8 @@ async function run(): Promise<Record<string, unknown>> {
   await fs.writeFile(output!, PNG.sync.write(png, { colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false }));
   const ms = performance.now() - t0;
   if (process.stderr.isTTY) process.stderr.write('\n');
-  console.log(`${output}: ${cfg.width}×${cfg.height} ${binary ? 'black-and-white' : 'RGB'} image restored from ${input} (pixel checksum verified); ${(ms / 1000).toFixed(2)} s on ${backend}`);
-  return { command, input, output, model: id, backend, ms: Math.round(ms), checksum: 'ok' };
+  console.log(`${output}: ${cfg.width}×${cfg.height} ${binary ? 'black-and-white' : 'RGB'} image restored from ${input} (pixel checksum verified); ${(ms / 1000).toFixed(2)} s on ${dec.header.backend === 'js' ? 'the JavaScript evaluator' : backend}`);
+  return { command, input, output, model: id, backend: dec.header.backend === 'js' ? 'js' : backend, ms: Math.round(ms), checksum: 'ok' };
 }
 
 try {

@@ -51,7 +51,7 @@ export function CompressTab() {
         <p className="explain">
           A model's negative log-likelihood is the number of bits it needs to store a picture. Here those bits are written: each sub-pixel, in the sampler's order, is
           coded with the model's probabilities given all earlier ones (rANS entropy coding), into a <code>.prnn</code> file that decodes to exactly the same pixels,
-          with the same model on the same backend.
+          with the same model (PixelCNNs: on any backend; the other models: on the same backend).
         </p>
         <div className="row">
           <TestGallery config={config} onPick={pickCompressImage} testId="compress-gallery" />
@@ -171,8 +171,17 @@ function EncodePanel({ compress, config, zoom, modelReady, modelId }: EncodeProp
           )}
           {result && (
             <p className="hint" data-testid="compress-detail">
-              {result.headerBytes} bytes of header (model id, weights fingerprint, size, backend, checksums) + {result.payloadBytes} of coded data; coded on{' '}
-              {result.backend} in {(result.ms / 1000).toFixed(2)} s. Decodes only with this model's exact weights on {result.backend}.
+              {result.headerBytes} bytes of header (model id, weights fingerprint, size, backend, checksums) + {result.payloadBytes} of coded data;{' '}
+              {result.backend === 'js' ? (
+                <>
+                  coded by the portable JavaScript evaluator in {(result.ms / 1000).toFixed(2)} s. Decodes only with this model's exact weights, on any backend
+                  and in any browser (or with npm run codec).
+                </>
+              ) : (
+                <>
+                  coded on {result.backend} in {(result.ms / 1000).toFixed(2)} s. Decodes only with this model's exact weights on {result.backend}.
+                </>
+              )}
               {baselines && <> PNG: {baselines.pngNote}; WebP: {baselines.webpNote}.</>}
             </p>
           )}
@@ -225,7 +234,7 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
         >
           <span className="label">Decode a .prnn file</span>
           <input type="file" accept=".prnn,application/octet-stream" data-testid="prnn-upload" onChange={(e) => take(e.target.files?.[0])} />
-          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on the backend the file was made on.</span>
+          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on the backend the file was made on (a file of the portable JavaScript evaluator, on any).</span>
         </label>
         <div className="field">
           {decode.fileName && (
@@ -248,7 +257,8 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
             <div className="decoded">
               <ImageGrid images={decode.image} count={1} config={decode.config} zoom={zoom} label="The decoded picture" testId="decoded-image" />
               <p className="ok" data-testid="decode-verdict">
-                ✓ Matches: decoded in {(decode.ms / 1000).toFixed(2)} s on {decode.backend}, and its pixels match the checksum recorded in the file.
+                ✓ Matches: decoded in {(decode.ms / 1000).toFixed(2)} s {decode.backend === 'js' ? 'by the portable JavaScript evaluator' : `on ${decode.backend}`}, and its
+                pixels match the checksum recorded in the file.
                 {decode.sameAsSource === true && ' They are identical to the picture compressed above.'}
                 {decode.sameAsSource === false && ' (A different picture from the one compressed above.)'}
               </p>

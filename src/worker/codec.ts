@@ -1,7 +1,8 @@
 /**
  * The codec worker's methods (codec.worker.ts): routes to src/core/codec. The worker loads the page's model
- * itself (same source as the sampling worker) on the backend codecBackend.ts picks: wasm to encode unless
- * `?backend=` says otherwise, and for a decode the backend the file names. A refusal of the codec (CodecError)
+ * itself (same source as the sampling worker) on the backend codecBackend.ts picks: to encode, the codec's
+ * default engine (the portable JavaScript evaluator for PixelCNNs, else tfjs on wasm) unless `?backend=` asks
+ * for the tfjs path on a backend; to decode, the backend the file names (any for a 'js' file). A refusal of the codec (CodecError)
  * comes back as a value with its kind, so the page shows it as a refusal, not as a failure of the worker.
  */
 import { CodecError, codecModel, decodeImage, encodeImage, headerBytes, readHeader, type CodecModel } from '../core/codec/index';
@@ -10,7 +11,7 @@ import { useBackend } from '../gpu/backend';
 import type { BackendName } from '../gpu/names';
 import { environment } from './backends';
 import { baselineSizes } from './baselines';
-import { decodeBackend, encodeBackend } from './codecBackend';
+import { decodeBackend, encodeBackend, encodeEngine } from './codecBackend';
 import type { CodecApi, CodecProgress, CodecRefusal } from './codecProtocol';
 import * as models from './models';
 import type { ModelSource } from './protocol';
@@ -70,10 +71,14 @@ async function refusals<T>(work: () => Promise<T>): Promise<T | CodecRefusal> {
 export const codecHandlers: Handlers<CodecApi> = {
   async compress({ image, modelId, source, forced }, ctx) {
     const out = await refusals(async () => {
-      const backend = encodeBackend((await environment()).probes, forced);
+      const { probes } = await environment();
+      const engine = encodeEngine(probes, forced);
+      // The JavaScript evaluator computes the same on any backend: a model held already is used where it is.
+      const js = engine === 'auto' && held?.key === models.sourceKey(source) && held.id === modelId && held.cm.js !== null;
+      const backend = js ? held!.backend : encodeBackend(probes, forced);
       const cm = await hold(source, modelId, backend, ctx, image.length);
       const started = performance.now();
-      const enc = await encodeImage(cm, image, { onProgress: progress(ctx), signal: ctx.signal });
+      const enc = await encodeImage(cm, image, { onProgress: progress(ctx), signal: ctx.signal, engine });
       return {
         ok: true as const,
         file: enc.file,
@@ -91,7 +96,9 @@ export const codecHandlers: Handlers<CodecApi> = {
   async restore({ file, modelId, source }, ctx) {
     const out = await refusals(async () => {
       const header = readHeader(file);
-      const backend = decodeBackend((await environment()).probes, header.backend);
+      // a 'js' file decodes on whatever backend holds this model already (no reload)
+      const same = held && held.key === models.sourceKey(source) && held.id === modelId ? held.backend : undefined;
+      const backend = decodeBackend((await environment()).probes, header.backend, same);
       if (!backend.ok) throw new CodecError('backend', backend.message);
       const cm = await hold(source, modelId, backend.name, ctx, header.height * header.width * header.channels);
       const started = performance.now();

@@ -12,7 +12,7 @@ import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
 import { mulberry32 } from '../../src/core/random';
 import { codecHandlers } from '../../src/worker/codec';
-import { decodeBackend, encodeBackend } from '../../src/worker/codecBackend';
+import { decodeBackend, encodeBackend, encodeEngine } from '../../src/worker/codecBackend';
 import type { BackendName, Probe } from '../../src/gpu/names';
 import type { CodecProgress } from '../../src/worker/codecProtocol';
 import { encodePng, scanlines } from '../../src/worker/png';
@@ -121,7 +121,16 @@ describe('codec worker: its backend', () => {
     expect(encodeBackend(all('wasm'), null)).toBe('cpu');
   });
 
-  it('decodes on the backend the file names, or refuses naming it', () => {
+  it('codes with the default engine (the JavaScript evaluator where it applies) unless ?backend= names a backend that runs', () => {
+    expect(encodeEngine(all(), null)).toBe('auto');
+    expect(encodeEngine(all(), 'cpu')).toBe('tfjs');
+    expect(encodeEngine(all('webgpu'), 'webgpu')).toBe('auto');
+  });
+
+  it('decodes on the backend the file names, or refuses naming it; a "js" file on any', () => {
+    expect(decodeBackend(all(), 'js')).toEqual({ ok: true, name: 'wasm' });
+    expect(decodeBackend(all('wasm'), 'js')).toEqual({ ok: true, name: 'cpu' });
+    expect(decodeBackend(all(), 'js', 'webgpu')).toEqual({ ok: true, name: 'webgpu' });
     expect(decodeBackend(all(), 'webgl')).toEqual({ ok: true, name: 'webgl' });
     const no = decodeBackend(all('webgpu'), 'webgpu');
     expect(no.ok).toBe(false);
@@ -172,6 +181,18 @@ describe('codec worker handlers', () => {
     expect([...dec.image]).toEqual([...image]);
     expect(dec.modelId).toBe('tiny');
     expect(dec.backend).toBe('cpu');
+    expect(c.events.at(-1)).toEqual({ done: 75, total: 75 });
+  });
+
+  it('with no ?backend=, codes with the portable JavaScript evaluator (a PixelCNN) and restores exactly', async () => {
+    const enc = unwrap(await handlers.compress({ image: image.slice(), modelId: 'tiny', source, forced: null }, ctx()));
+    if (!enc.ok) throw new Error(enc.message);
+    expect(enc.backend).toBe('js');
+    const c = ctx();
+    const dec = unwrap(await handlers.restore({ file: enc.file.slice(), modelId: 'tiny', source }, c));
+    if (!dec.ok) throw new Error(dec.message);
+    expect(dec.backend).toBe('js');
+    expect([...dec.image]).toEqual([...image]);
     expect(c.events.at(-1)).toEqual({ done: 75, total: 75 });
   });
 

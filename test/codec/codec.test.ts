@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bitsPerPixel, codecModel, CodecError, decodeImage, decodeImages, encodeImage, encodeImages, headerBytes, readHeader, type CodecModel } from '../../src/core/codec';
+import { bitsPerPixel, codecModel, CodecError, decodeImage, decodeImages, encodeImage, encodeImages, headerBytes, readHeader, type CodecModel, type Engine } from '../../src/core/codec';
 import { crc32 } from '../../src/core/codec/hash';
 import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
@@ -40,15 +40,17 @@ function codecError(fn: () => Promise<unknown> | unknown, kind: string, message?
 }
 
 describe.each(archs)('codec round trip: %s', (arch) => {
-  for (const channels of [1, 3] as const) {
-    it(`${channels === 1 ? 'binary' : 'RGB'}: decodes exactly, within a few bytes of the NLL, without leaks`, async () => {
+  // PixelCNNs code with the JavaScript evaluator by default (family 'js'), and with tfjs when asked
+  for (const [channels, engine] of [[1, 'auto'], [3, 'auto'], ...(arch === 'pixelcnn' ? [[1, 'tfjs'], [3, 'tfjs']] : [])] as Array<[1 | 3, Engine]>) {
+    it(`${channels === 1 ? 'binary' : 'RGB'}, engine ${engine}: decodes exactly, within a few bytes of the NLL, without leaks`, async () => {
       const model = createModel(tinyConfig(arch, channels, { seed: 11 }));
       try {
         const cm = await codecModel(model, `tiny-${arch}-${channels}`);
         const images = [...(await samples(model, 2, 4)), ...noise(model, 1, 9)];
         await expectNoLeak(async () => {
           for (const img of images) {
-            const enc = await encodeImage(cm, img);
+            const enc = await encodeImage(cm, img, { engine });
+            expect(enc.header.backend).toBe(arch === 'pixelcnn' && engine === 'auto' ? 'js' : tf.getBackend());
             const dec = await decodeImage(cm, enc.file);
             expect([...dec.image]).toEqual([...img]);
             // payload = ideal bits of the quantised tables + the coder's final state (3 bytes of it the
@@ -124,7 +126,7 @@ describe('codec', () => {
 
   it('writes a header that can be read back', () => {
     const h = readHeader(file);
-    expect(h).toMatchObject({ modelId: 'tiny-rgb', height: 6, width: 6, channels: 3, output: 'softmax256', backend: tf.getBackend(), pixelCrcHigh: crc32(image) >>> 24 });
+    expect(h).toMatchObject({ modelId: 'tiny-rgb', height: 6, width: 6, channels: 3, output: 'softmax256', backend: 'js', pixelCrcHigh: crc32(image) >>> 24 });
   });
 
   it('refuses a file of another model, and of the same id with other weights', async () => {
@@ -171,8 +173,8 @@ describe('codec', () => {
   });
 
   it('refuses a file made on another backend family, naming it', async () => {
-    const enc = await encodeImage(cm, image);
-    const payload = file.subarray(file.length - 4 - enc.payloadBytes, file.length - 4);
+    const enc = await encodeImage(cm, image, { engine: 'tfjs' });
+    const payload = enc.file.subarray(enc.file.length - 4 - enc.payloadBytes, enc.file.length - 4);
     const elsewhere = tf.getBackend() === 'wasm' ? 'webgpu' : 'wasm';
     const foreign = (await import('../../src/core/codec/format')).writeFile({ ...enc.header, backend: elsewhere }, payload);
     await codecError(() => decodeImage(cm, foreign), 'backend', new RegExp(`encoded on the ${elsewhere} backend.*Switch to ${elsewhere}`));

@@ -3,7 +3,8 @@ import { categories, type ModelConfig } from '../models/config';
 import type { PixelModel } from '../models/pixelModel';
 import { cachedProvider } from '../sampling/cached';
 import { logProbOf } from '../sampling/draw';
-import { BACKENDS, CodecError, readFile, writeFile, type BackendFamily, type PrnnHeader } from './format';
+import { jsSupports, PixelCnnEvaluator, pixelCnnWeights, type PixelCnnWeights } from '../sampling/js/pixelcnn';
+import { BACKENDS, CodecError, readFile, writeFile, type BackendFamily, type PrnnHeader, type TfjsBackend } from './format';
 import { crc32, hex, weightsFingerprint } from './hash';
 import { quantize } from './quantize';
 import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
@@ -14,12 +15,19 @@ import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
  * file costs the image's negative log-likelihood in bits, plus the header and a few bytes.
  *
  * Same probabilities on both sides, by construction. Encoder and decoder run one loop (`codingPass`):
- * it asks the cached sampler's LogitsProvider (src/core/sampling/cached.ts, the app's fast path) for the
- * logits of sub-pixel (row, col, c) with an image buffer that holds exactly the sub-pixels coded so far
- * (later ones 0), quantises them (quantize.ts), and then writes the sub-pixel's value into the buffer:
- * the encoder the true value, the decoder the value it just decoded. So the encoder computes what the
- * decoder will compute, call for call, tensor for tensor; the only freedom left is the backend's
- * arithmetic, which is why the file records the backend family (see `decodeImages`).
+ * it asks a logits source for the logits of sub-pixel (row, col, c) with an image buffer that holds
+ * exactly the sub-pixels coded so far (later ones 0), quantises them (quantize.ts), and then writes the
+ * sub-pixel's value into the buffer: the encoder the true value, the decoder the value it just decoded.
+ * So the encoder computes what the decoder will compute, call for call.
+ *
+ * Two logits sources; the file records which (its backend family):
+ *   - 'js': the JavaScript evaluator (src/core/sampling/js/pixelcnn.ts) for unconditional PixelCNNs, the
+ *     default where it applies: plain double arithmetic in a fixed order, so its files decode bit-exactly
+ *     on any backend and JavaScript engine, and several times faster than tfjs at batch 1 (no per-op cost);
+ *   - a tfjs backend ('cpu', 'wasm', 'webgpu', 'webgl'): the cached sampler's LogitsProvider
+ *     (src/core/sampling/cached.ts) on that backend, for the other architectures, or when asked
+ *     (`engine: 'tfjs'`). Backends round differently, so such a file decodes on its own backend only
+ *     (see `decodeImages`).
  *
  * Batching. Several images can be coded in lockstep (a batch of B through the provider). That gives each
  * image the same logits as coding it alone only if the backend's products compute each row of a batch the
@@ -33,18 +41,31 @@ export interface CodecModel {
   model: PixelModel;
   id: string;
   fingerprint: Uint8Array;
+  /** The weights for the JavaScript evaluator, read once (null: the architecture has no such evaluator). */
+  js: PixelCnnWeights | null;
 }
 
 export async function codecModel(model: PixelModel, id: string): Promise<CodecModel> {
   if (model.config.condition) throw new CodecError('input', 'The codec codes with unconditional models only; this one is conditioned on a small image');
-  return { model, id, fingerprint: await weightsFingerprint(model) };
+  return { model, id, fingerprint: await weightsFingerprint(model), js: jsSupports(model) ? await pixelCnnWeights(model) : null };
 }
 
-/** The backend family of tfjs's current backend, as recorded in files. */
-export function currentBackend(): BackendFamily {
+/** The backend family of tfjs's current backend, as recorded in files made on the tfjs path. */
+export function currentBackend(): TfjsBackend {
   const name = tf.getBackend();
   if (!(BACKENDS as readonly string[]).includes(name)) throw new CodecError('backend', `The codec does not know the tfjs backend "${name}" (it knows ${BACKENDS.join(', ')})`);
-  return name as BackendFamily;
+  return name as TfjsBackend;
+}
+
+/**
+ * Which logits source an encode uses: 'auto' (the default) takes the JavaScript evaluator where the model
+ * has one (family 'js', portable), else tfjs on the current backend; 'tfjs' always the latter.
+ */
+export type Engine = 'auto' | 'tfjs';
+
+/** The family a file encoded with this model and engine records. */
+export function encodeFamily(cm: CodecModel, engine: Engine = 'auto'): BackendFamily {
+  return engine === 'auto' && cm.js ? 'js' : currentBackend();
 }
 
 export interface CodingOptions {
@@ -52,6 +73,13 @@ export interface CodingOptions {
   onProgress?: (done: number, total: number) => void | Promise<void>;
   /** Aborts between two steps; the promise then rejects with an AbortError. */
   signal?: AbortSignal;
+  /** Sees every quantised table, image b's at sub-pixel `at` (cumulative, k + 1 entries; reused: copy it). For tests. */
+  onTable?: (b: number, at: number, cum: Uint32Array) => void;
+}
+
+export interface EncodeOptions extends CodingOptions {
+  /** 'auto' (default): the JavaScript evaluator where the model has one, else tfjs; 'tfjs': tfjs always. */
+  engine?: Engine;
 }
 
 export interface EncodeResult {
@@ -67,20 +95,20 @@ export interface EncodeResult {
 }
 
 /** Encodes one image [H,W,C] (values 0…255, or 0/1 for a binary model) into a .prnn file. */
-export async function encodeImage(cm: CodecModel, image: Uint8Array, options: CodingOptions = {}): Promise<EncodeResult> {
+export async function encodeImage(cm: CodecModel, image: Uint8Array, options: EncodeOptions = {}): Promise<EncodeResult> {
   return (await encodeImages(cm, [image], options))[0]!;
 }
 
 /** Encodes a batch of images in lockstep: one file per image (see "Batching" above). */
-export async function encodeImages(cm: CodecModel, images: Uint8Array[], options: CodingOptions = {}): Promise<EncodeResult[]> {
+export async function encodeImages(cm: CodecModel, images: Uint8Array[], options: EncodeOptions = {}): Promise<EncodeResult[]> {
   const cfg = cm.model.config;
   const per = cfg.height * cfg.width * cfg.channels;
   images.forEach((img, b) => checkImage(cfg, img, images.length > 1 ? `image ${b}: ` : ''));
-  const backend = currentBackend();
+  const backend = encodeFamily(cm, options.engine);
   const coders = images.map(() => new RansEncoder());
   const modelBits = images.map(() => new Float64Array(per));
   const quantBits = new Float64Array(images.length);
-  await codingPass(cm.model, images.length, options, (b, at, cum, logits, offset, kLogits) => {
+  await codingPass(cm, backend, images.length, options, (b, at, cum, logits, offset, kLogits) => {
     const v = images[b]![at]!;
     const f = cum[v + 1]! - cum[v]!;
     coders[b]!.put(cum[v]!, f);
@@ -141,7 +169,15 @@ export async function decodeImage(cm: CodecModel, file: Uint8Array, options: Dec
 export async function decodeImages(cm: CodecModel, files: Uint8Array[], options: DecodeOptions = {}): Promise<DecodeResult[]> {
   const cfg = cm.model.config;
   const parsed = files.map((f) => readFile(f));
-  const backend = currentBackend();
+  if (parsed.some((p) => p.header.backend !== parsed[0]!.header.backend)) {
+    // one logits source per lockstep pass: files of different families decode one by one
+    const out: DecodeResult[] = [];
+    for (const f of files) out.push((await decodeImages(cm, [f], options))[0]!);
+    return out;
+  }
+  const family = parsed[0]?.header.backend ?? 'js';
+  // the arithmetic that will compute the probabilities here: the evaluator's for a 'js' file, else tfjs's
+  const backend: BackendFamily = family === 'js' ? 'js' : currentBackend();
   for (const { header: h } of parsed) {
     if (h.modelId !== cm.id)
       throw new CodecError('model', `This file was made with the model "${h.modelId}"; it cannot be decoded with "${cm.id}". Load "${h.modelId}" to decode it.`);
@@ -153,6 +189,12 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
       );
     if (h.height !== cfg.height || h.width !== cfg.width || h.channels !== cfg.channels || h.output !== cfg.output)
       throw new CodecError('shape', `The file holds a ${h.width}×${h.height}×${h.channels} ${h.output} image; the model codes ${cfg.width}×${cfg.height}×${cfg.channels} ${cfg.output}`);
+    if (h.backend === 'js' && !cm.js)
+      throw new CodecError(
+        'backend',
+        `This file was made with the JavaScript evaluator, which this version of PixelRNN Lab has for PixelCNNs only, not for this ${cfg.arch} model: ` +
+          'decode it with the version that made it.',
+      );
     if (h.backend !== backend && !options.allowOtherBackend)
       throw new CodecError(
         'backend',
@@ -181,7 +223,7 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
   const low = new Array<number>(files.length);
   let b = 0;
   try {
-    await codingPass(cm.model, files.length, options, (bb, at, cum) => {
+    await codingPass(cm, family === 'js' ? 'js' : currentBackend(), files.length, options, (bb, at, cum) => {
       b = bb;
       const d = decoders[bb]!;
       const v = findSymbol(cum, k, d.slot());
@@ -229,17 +271,85 @@ function checkImage(cfg: ModelConfig, image: Uint8Array, prefix: string): void {
       if (image[i]! > 1) throw new CodecError('input', `${prefix}a binary model codes values 0 and 1 only; sub-pixel ${i} is ${image[i]}`);
 }
 
+/** Logits of one sub-pixel for the whole batch ([B·K], K = 256 or 1), from the images [B·H·W·C] so far. */
+interface LogitsSource {
+  logitsAt(row: number, col: number, channel: number, images: Uint8Array): ArrayLike<number> | Promise<ArrayLike<number>>;
+  dispose(): void;
+}
+
+/** The JavaScript evaluator as a batch source: one evaluator per image, logits into one buffer. */
+function jsSource(w: PixelCnnWeights, batch: number): LogitsSource {
+  const per = w.height * w.width * w.channels;
+  const evaluators = Array.from({ length: batch }, () => new PixelCnnEvaluator(w));
+  const out = new Float64Array(batch * w.K);
+  return {
+    logitsAt(row, col, channel, images) {
+      for (let b = 0; b < batch; b++) evaluators[b]!.logitsAt(row, col, channel, images.subarray(b * per, (b + 1) * per), out, b * w.K);
+      return out;
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * Lets the event loop run (messages, such as a worker's cancel; timers) at most every YIELD_MS of synchronous
+ * work: the JavaScript evaluator never awaits anything else. In Node, setImmediate (after I/O and timers); in
+ * browsers, a MessageChannel round trip (a task of its own), not setTimeout, which they clamp to 4 ms when
+ * nested. (Node's MessagePort drains messages posted while it drains, so it would starve timers there.)
+ */
+const YIELD_MS = 30;
+function macrotasks(): { maybeYield(): Promise<void> | undefined; close(): void } {
+  let last = performance.now();
+  let wake: (() => void) | null = null;
+  const g = globalThis as unknown as { setImmediate?: (f: () => void) => unknown };
+  // typed by hand: the core is built without the DOM's types (Node and browsers both have these members)
+  type Port = { onmessage: (() => void) | null; postMessage(v: unknown): void; close(): void };
+  const pair = g.setImmediate || typeof MessageChannel === 'undefined' ? null : new MessageChannel();
+  const channel = pair && { port1: pair.port1 as unknown as Port, port2: pair.port2 as unknown as Port };
+  if (channel)
+    channel.port1.onmessage = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+  return {
+    maybeYield() {
+      const now = performance.now();
+      if (now - last < YIELD_MS) return undefined;
+      last = now;
+      return new Promise<void>((resolve) => {
+        if (g.setImmediate) g.setImmediate(resolve);
+        else if (!channel) setTimeout(resolve, 0);
+        else {
+          wake = resolve;
+          channel.port2.postMessage(0);
+        }
+      });
+    },
+    close() {
+      if (channel) {
+        channel.port1.onmessage = null;
+        channel.port1.close();
+        channel.port2.close();
+      }
+    },
+  };
+}
+
 /**
  * The loop both directions share. For every sub-pixel `at` in raster × RGB order: the logits from the
- * cached provider given the sub-pixels coded so far, the quantised table of each image's sub-pixel, then
- * `visit` returns the value to write into the buffer (encoder: the true one; decoder: the decoded one).
+ * family's source (the JavaScript evaluator, or the cached provider on the current tfjs backend) given the
+ * sub-pixels coded so far, the quantised table of each image's sub-pixel, then `visit` returns the value
+ * to write into the buffer (encoder: the true one; decoder: the decoded one).
  */
 async function codingPass(
-  model: PixelModel,
+  cm: CodecModel,
+  family: BackendFamily,
   batch: number,
   options: CodingOptions,
-  visit: (b: number, at: number, cum: Uint32Array, logits: Float32Array, offset: number, kLogits: number) => number,
+  visit: (b: number, at: number, cum: Uint32Array, logits: ArrayLike<number>, offset: number, kLogits: number) => number,
 ): Promise<void> {
+  const model = cm.model;
   const { height: H, width: W, channels: C } = model.config;
   const k = categories(model.config);
   const kLogits = k === 2 ? 1 : 256; // binary models give one logit per sub-pixel
@@ -247,22 +357,26 @@ async function codingPass(
   const buffer = new Uint8Array(batch * per);
   const cum = new Uint32Array(k + 1);
   const scratch = new Float64Array(k);
-  const provider = cachedProvider(model, { count: batch, seed: 0 });
+  const source: LogitsSource = family === 'js' ? jsSource(cm.js!, batch) : cachedProvider(model, { count: batch, seed: 0 });
+  const loop = macrotasks();
   try {
     let done = 0;
     for (let row = 0; row < H; row++)
       for (let col = 0; col < W; col++)
         for (let c = 0; c < C; c++) {
+          await loop.maybeYield();
           if (options.signal?.aborted) throw abortError();
           const at = (row * W + col) * C + c;
-          const logits = await provider.logitsAt(row, col, c, buffer);
+          const logits = await source.logitsAt(row, col, c, buffer);
           for (let b = 0; b < batch; b++) {
             quantize(logits, b * kLogits, k, cum, scratch);
+            options.onTable?.(b, at, cum);
             buffer[b * per + at] = visit(b, at, cum, logits, b * kLogits, kLogits);
           }
           await options.onProgress?.(++done, per);
         }
   } finally {
-    provider.dispose();
+    loop.close();
+    source.dispose();
   }
 }

@@ -13,6 +13,9 @@ import { crc32, hex } from './hash';
  *           1      channels (1 or 3)
  *           1      output: 0 binary, 1 256-way softmax
  *           1      backend family the probabilities were computed on: 1 cpu, 2 wasm, 3 webgpu, 4 webgl
+ *                  (tfjs's cached sampler on that backend), 5 js (the JavaScript evaluator of
+ *                  src/core/sampling/js/, double precision in a fixed order: the same on every backend
+ *                  and JavaScript engine, so such a file decodes anywhere)
  *           1      the top 8 bits of the CRC-32 of the image's H·W·C sub-pixel values (raster order,
  *                  R G B inside a pixel); its other 24 bits are the rANS coder's initial state (rans.ts),
  *                  which the decoder recovers at the end, so they cost next to nothing
@@ -28,8 +31,12 @@ import { crc32, hex } from './hash';
 export const MAGIC = 'PRNN';
 export const VERSION = 1;
 
+/** The tfjs backends the codec can compute on (the tfjs path: the cached sampler's logits). */
 export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'webgl'] as const;
-export type BackendFamily = (typeof BACKENDS)[number];
+export type TfjsBackend = (typeof BACKENDS)[number];
+/** What a file records, in code order (code = index + 1): a tfjs backend, or 'js', the portable evaluator. */
+export const FAMILIES = [...BACKENDS, 'js'] as const;
+export type BackendFamily = (typeof FAMILIES)[number];
 
 export interface PrnnHeader {
   version: number;
@@ -87,7 +94,7 @@ export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
   at += 4;
   out[at++] = header.channels;
   out[at++] = header.output === 'binary' ? 0 : 1;
-  out[at++] = BACKENDS.indexOf(header.backend) + 1;
+  out[at++] = FAMILIES.indexOf(header.backend) + 1;
   out[at++] = header.pixelCrcHigh;
   view.setUint32(at, payload.length);
   at += 4;
@@ -142,8 +149,12 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   }
   if (channels !== 1 && channels !== 3) throw new CodecError('corrupt', `The file is corrupt: ${channels} channels (1 or 3 expected)`);
   if (outputCode > 1) throw new CodecError('corrupt', `The file is corrupt: unknown output kind ${outputCode}`);
-  const backend = BACKENDS[backendCode - 1];
-  if (!backend) throw new CodecError('corrupt', `The file is corrupt: unknown backend code ${backendCode}`);
+  const backend = FAMILIES[backendCode - 1];
+  if (!backend)
+    throw new CodecError(
+      'corrupt',
+      `The file is corrupt, or was written by a newer version of PixelRNN Lab: unknown backend code ${backendCode} (this version knows ${FAMILIES.map((f, i) => `${i + 1} ${f}`).join(', ')})`,
+    );
   if (height < 1 || width < 1) throw new CodecError('corrupt', `The file is corrupt: image size ${width}×${height}`);
   return {
     header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, pixelCrcHigh },
