@@ -3,6 +3,7 @@ import { clampInt } from '../store/actions/app';
 import { clearMask, complete, hideBottomHalf, setInpaint, undoMask, uploadInpaintImage, pickImage } from '../store/actions/inpaint';
 import { stopSampling } from '../store/actions/sample';
 import { useApp } from '../store/store';
+import { ClassPicker } from './ClassPicker';
 import { ImageGrid } from './ImageGrid';
 import { TestGallery } from './TestGallery';
 import { MaskEditor } from './MaskEditor';
@@ -96,6 +97,7 @@ export function InpaintTab() {
                   <span className="label">Seed</span>
                   <input type="number" value={inpaint.seed} onChange={(e) => setInpaint({ seed: Math.trunc(Number(e.target.value)) || 0 })} data-testid="inpaint-seed" />
                 </label>
+                <ClassPicker value={inpaint.drawClass} onChange={(drawClass) => setInpaint({ drawClass })} disabled={running} testId="inpaint-class" />
               </div>
               <div className="buttons">
                 {running ? (
@@ -114,7 +116,7 @@ export function InpaintTab() {
       )}
 
       {run.images && run.config && (
-        <section className="panel" data-testid="completions" data-status={run.status}>
+        <section className="panel" data-testid="completions" data-status={run.status} data-class={run.drawClass ?? 'any'}>
           <Progress run={run} what="hidden sub-pixels" />
           <div className="completions">
             {Array.from({ length: run.count }, (_, i) => {

@@ -5,6 +5,7 @@ import type { SampleRun } from '../store/state';
 import { useApp } from '../store/store';
 import { gridLayout } from '../canvas/pixels';
 import { ImageGrid, MIN_ZOOM, shapeOf } from './ImageGrid';
+import { ClassPicker } from './ClassPicker';
 import { Inspector } from './Inspector';
 import { Progress } from './Progress';
 
@@ -71,6 +72,7 @@ export function SampleTab() {
             </span>
             <input type="number" value={settings.seed} data-testid="seed" onChange={(e) => setSampleSettings({ seed: Math.trunc(Number(e.target.value)) || 0 })} />
           </label>
+          <ClassPicker value={settings.drawClass} onChange={(drawClass) => setSampleSettings({ drawClass })} disabled={running} testId="draw-class" />
           <div className="buttons">
             {running ? (
               <button onClick={stopSampling} data-testid="stop">
@@ -95,6 +97,7 @@ export function SampleTab() {
         data-testid="samples"
         data-status={run.status}
         data-seed={run.seed}
+        data-class={run.drawClass ?? 'any'}
         data-stage={run.stage ?? ''}
         data-stages={run.stageLog?.map((s) => `${s.stage}@${s.smallDone}`).join(',') ?? ''}
       >

@@ -1,7 +1,7 @@
 /** Public surface of the framework-free core: what the app, workers and scripts import. */
 export * from './models/config';
 export * from './models/presets';
-export { PixelModel, createModel } from './models/pixelModel';
+export { PixelModel, createModel, classLabels } from './models/pixelModel';
 export * from './likelihood';
 export * from './masks';
 export * from './random';

@@ -43,6 +43,8 @@ export interface SampleRun {
   logProb: Float64Array | null;
   seed: number;
   temperature: number;
+  /** A class-conditional model's run: the class the images were drawn given (null: none, "any"). */
+  drawClass?: number | null;
   error: string | null;
   /**
    * A Multi-Scale PixelRNN's run: the stage being drawn (null once finished), the small images [count,s,s,C] and
@@ -102,7 +104,8 @@ export interface AppState {
     /** A Multi-Scale PixelRNN: its small half (`config` above is the large, conditional half). */
     small?: { config: ModelConfig; card: ModelCard; params: number } | null;
   };
-  sampleSettings: { count: number; seed: number; temperature: number };
+  /** drawClass: a class-conditional model's class to draw (index into its class names), null for "any" (none). */
+  sampleSettings: { count: number; seed: number; temperature: number; drawClass: number | null };
   sample: SampleRun;
   /** `stage` 'small': a pixel of a multi-scale pair's small image (else of the image the model drew). */
   inspect: { index: number; row: number; col: number; status: 'loading' | 'ready' | 'error'; result: InspectResult | null; error: string | null; stage?: 'small' | 'large' } | null;
@@ -117,6 +120,8 @@ export interface AppState {
     brush: number;
     count: number;
     seed: number;
+    /** A class-conditional model: the class the completions are drawn given, null for "any" (none). */
+    drawClass: number | null;
     run: SampleRun;
     message: string | null;
   };
@@ -176,10 +181,10 @@ export const initialState: AppState = {
   dataset: 'emoji32',
   modelId: null,
   model: { status: 'idle', id: null, progress: 0, note: null, config: null, card: {}, params: 0, error: null },
-  sampleSettings: { count: 8, seed: 1, temperature: 1 },
+  sampleSettings: { count: 8, seed: 1, temperature: 1, drawClass: null },
   sample: emptyRun(),
   inspect: null,
-  inpaint: { source: null, sourceName: null, mask: null, undo: [], tool: 'brush', brush: 2, count: 4, seed: 1, run: emptyRun(), message: null },
+  inpaint: { source: null, sourceName: null, mask: null, undo: [], tool: 'brush', brush: 2, count: 4, seed: 1, drawClass: null, run: emptyRun(), message: null },
   finetune: {
     uploads: [],
     status: 'idle',

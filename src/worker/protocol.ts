@@ -59,6 +59,8 @@ export interface SampleArgs {
   temperature: number;
   /** Inpainting: [H,W,C] values and mask (1 = known), shared by every image. */
   known?: { image: Uint8Array; mask: Uint8Array };
+  /** A class-conditional model: the class every image is drawn given (absent or null: none, "any"). */
+  drawClass?: number | null;
 }
 
 /** A live view of the images while sampling (sent at most every few tens of milliseconds). */
@@ -97,6 +99,8 @@ export interface InspectArgs {
   row: number;
   col: number;
   temperature: number;
+  /** A class-conditional model: the class the image was drawn given (absent or null: none). */
+  drawClass?: number | null;
   /**
    * Multi-scale pairs: 'small' asks the small model about `image` (a small image); 'large' (the default) asks
    * the large model, given `small`, the small image [s,s,C] it was drawn given.

@@ -3,7 +3,7 @@
  * A thin dispatcher: the work is in src/core; model I/O in ./models.
  */
 import * as tf from '@tensorflow/tfjs';
-import { categories, checkPair, probabilities, type ModelCard, type PixelModel } from '../core/index';
+import { categories, checkPair, classLabels, probabilities, type ModelCard, type PixelModel } from '../core/index';
 import { warmUp } from '../gpu/calibrate';
 import { label, unit } from '../gpu/names';
 import { currentDevice } from '../gpu/backend';
@@ -88,6 +88,7 @@ const notify = serve<SamplerApi>({
         seed: args.seed,
         temperature: args.temperature,
         known: args.known,
+        ...(model.config.classes ? { classes: args.drawClass ?? null } : {}),
         signal: ctx.signal,
         onStep: (p) => {
           steps = p.done;
@@ -104,7 +105,7 @@ const notify = serve<SamplerApi>({
     return withTransfer(done, [done.images.buffer, done.logProb.buffer]);
   },
 
-  async inspect({ image, row, col, temperature, stage, small }) {
+  async inspect({ image, row, col, temperature, stage, small, drawClass }) {
     // a multi-scale pair: the small model for the small image, else the large one given the small image
     const model = stage === 'small' && current?.small ? current.small.model : requireModel();
     const { height: H, width: W, channels: C, condition } = model.config;
@@ -113,7 +114,8 @@ const notify = serve<SamplerApi>({
     const slice = tf.tidy(() => {
       const x = tf.tensor4d(image, [1, H, W, C], 'int32').toFloat();
       const s = condition ? tf.tensor4d(small!, [1, condition.smallHeight, condition.smallWidth, C], 'int32').toFloat() : undefined;
-      const logits = model.logits(x, s); // [1,H,W,C,256] or [1,H,W,C]
+      const y = model.config.classes ? classLabels(model.config, 1, drawClass ?? null) : undefined; // the class it was drawn given
+      const logits = model.logits(x, s, y); // [1,H,W,C,256] or [1,H,W,C]
       return K === 1 ? logits.slice([0, row, col, 0], [1, 1, 1, C]) : logits.slice([0, row, col, 0, 0], [1, 1, 1, C, K]);
     });
     const data = (await slice.data()) as Float32Array;

@@ -29,6 +29,7 @@ export async function startApp(search: string): Promise<void> {
       count: clampInt(url.count ?? s.sampleSettings.count, 1, 64),
       seed: url.seed ?? s.sampleSettings.seed,
       temperature: url.temperature ?? s.sampleSettings.temperature,
+      drawClass: s.sampleSettings.drawClass,
     },
   }));
   await Promise.all([startBackend(), loadRegistry()]);

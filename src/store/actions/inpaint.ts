@@ -5,7 +5,7 @@ import { decodeFile } from '../../canvas/decode';
 import { bottomHalf, hiddenCount, knownMask } from '../../canvas/mask';
 import type { AppState } from '../state';
 import { getState, patch, setState } from '../store';
-import { runJob } from './sample';
+import { effectiveClass, runJob } from './sample';
 
 const UNDO_LIMIT = 50;
 
@@ -105,7 +105,7 @@ export function clearMask(): void {
   if (c) setMask(new Uint8Array(c.height * c.width));
 }
 
-export function setInpaint(v: Partial<Pick<AppState['inpaint'], 'tool' | 'brush' | 'count' | 'seed'>>): void {
+export function setInpaint(v: Partial<Pick<AppState['inpaint'], 'tool' | 'brush' | 'count' | 'seed' | 'drawClass'>>): void {
   patch('inpaint', v);
 }
 
@@ -119,7 +119,7 @@ export async function complete(): Promise<void> {
   }
   patch('inpaint', { message: null });
   const known = { image: inpaint.source, mask: knownMask(inpaint.mask, model.config.channels) };
-  await runJob({ count: inpaint.count, seed: inpaint.seed, temperature: 1, known }, (run) =>
+  await runJob({ count: inpaint.count, seed: inpaint.seed, temperature: 1, known, drawClass: effectiveClass(inpaint.drawClass) }, (run) =>
     setState((s) => ({ inpaint: { ...s.inpaint, run: { ...s.inpaint.run, ...Object.fromEntries(Object.entries(run).filter(([, v]) => v !== undefined)) } } })),
   );
 }

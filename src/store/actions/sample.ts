@@ -13,8 +13,25 @@ export function stopSampling(): void {
   active = null;
 }
 
-export function setSampleSettings(v: Partial<{ count: number; seed: number; temperature: number }>): void {
+export function setSampleSettings(v: Partial<{ count: number; seed: number; temperature: number; drawClass: number | null }>): void {
   patch('sampleSettings', v);
+}
+
+/**
+ * The classes a loaded model can draw given: its class names (the card's, from its dataset; "class k" when a
+ * card has none), or null for a model without classes.
+ */
+export function classNamesOf(model: { config: { classes?: number } | null; card: { classes?: { names: string[] } } }): string[] | null {
+  const k = model.config?.classes;
+  if (!k) return null;
+  const names = model.card.classes?.names;
+  return names && names.length === k ? names : Array.from({ length: k }, (_, i) => `class ${i}`);
+}
+
+/** The class a job is drawn given: `choice` when the loaded model has that class, else none (null). */
+export function effectiveClass(choice: number | null): number | null {
+  const names = classNamesOf(getState().model);
+  return names && choice !== null && Number.isInteger(choice) && choice >= 0 && choice < names.length ? choice : null;
 }
 
 /**
@@ -50,6 +67,7 @@ export async function runJob(args: SampleArgs, write: (run: Partial<SampleRun>) 
     startedAt,
     seed: args.seed,
     temperature: args.temperature,
+    drawClass: args.drawClass ?? null,
     stage: pair ? 'small' : null,
     small: pair ? new Uint8Array(args.count * smallPer) : null,
     smallConfig: pair,
@@ -106,9 +124,9 @@ function initialImages(args: SampleArgs, per: number): Uint8Array {
 }
 
 export async function startSampling(): Promise<void> {
-  const { count, seed, temperature } = getState().sampleSettings;
+  const { count, seed, temperature, drawClass } = getState().sampleSettings;
   setState({ inspect: null });
-  await runJob({ count, seed, temperature }, (run) => setState((s) => ({ sample: { ...s.sample, ...stripUndefined(run) } })));
+  await runJob({ count, seed, temperature, drawClass: effectiveClass(drawClass) }, (run) => setState((s) => ({ sample: { ...s.sample, ...stripUndefined(run) } })));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -140,7 +158,7 @@ export async function inspectPixel(index: number, row: number, col: number, stag
   const current = (s: ReturnType<typeof getState>) =>
     s.sample.images === drawn && s.model.id === sample.modelId && s.inspect?.index === index && s.inspect.row === row && s.inspect.col === col && s.inspect.stage === stage;
   try {
-    const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature, ...(small ? { stage: stage ?? 'large', small } : {}) });
+    const result = await samplerClient().call('inspect', { image, row, col, temperature: sample.temperature, drawClass: sample.drawClass ?? null, ...(small ? { stage: stage ?? 'large', small } : {}) });
     setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'ready', result } } : {}));
   } catch (e) {
     setState((s) => (current(s) ? { inspect: { ...s.inspect!, status: 'error', error: (e as Error).message } } : {}));
