@@ -244,23 +244,30 @@ test('a shipped PixelCNN codes with the portable JavaScript evaluator: the same 
   expect(enc.source).toHaveLength(32 * 32 * 3);
   await expect(page.getByTestId('compress-detail')).toContainText('portable JavaScript evaluator');
 
-  // Node, with the same model and pixels, writes the very same file: the evaluator's arithmetic is the same
-  // in Chromium's worker and in Node (whatever tfjs backend holds the weights).
-  const path = await import('node:path');
-  const { loadModel } = await import('../src/core/io/artifacts');
-  const { fileHandler } = await import('../scripts/lib/fileIO');
-  const { codecModel, encodeImage } = await import('../src/core/codec/index');
-  const dir = path.join('public', 'models', ID);
-  const { model } = await loadModel(fileHandler(dir), path.join(dir, 'model.json'));
-  const node = await encodeImage(await codecModel(model, ID), Uint8Array.from(enc.source));
-  model.dispose();
-  expect(node.header.backend).toBe('js');
-  expect(Array.from(node.file)).toEqual(enc.file);
+  // The command line (Node), with the same model and pixels, writes the very same file: the evaluator's
+  // arithmetic is the same in Chromium's worker and in Node (whatever tfjs backend holds the weights).
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { execFile } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { png } = await import('./images');
+  const dir = await mkdtemp(join(tmpdir(), 'prnn-'));
+  await writeFile(join(dir, 'in.png'), png(32, 32, (x, y) => [...(enc.source.slice((y * 32 + x) * 3, (y * 32 + x) * 3 + 3) as [number, number, number]), 255]));
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('npx', ['tsx', 'scripts/codec.ts', 'encode', join(dir, 'in.png'), join(dir, 'out.prnn'), '--model', ID], (e, stdout, stderr) => (e ? reject(new Error(stderr)) : resolve(stdout))),
+  );
+  expect(JSON.parse(out.trim().split('\n').at(-1)!)).toMatchObject({ backend: 'js', bytes: enc.file.length });
+  expect(Array.from(await readFile(join(dir, 'out.prnn')))).toEqual(enc.file);
 
   await decode(page, 'emoji.prnn', Uint8Array.from(enc.file));
   await expect(page.getByTestId('decode-verdict')).toContainText('by the portable JavaScript evaluator');
   await expect(page.getByTestId('decode-verdict')).toContainText('identical');
   expect(await page.evaluate(() => Array.from(window.__pixelrnn!.state().compress.decode.image!))).toEqual(enc.source);
+  const ms = await page.evaluate(() => {
+    const c = window.__pixelrnn!.state().compress;
+    return { encode: Math.round(c.encode.result!.ms), decode: Math.round(c.decode.ms) };
+  });
+  console.log(`${ID} in Chromium's codec worker (JavaScript evaluator): encode ${ms.encode} ms, decode ${ms.decode} ms`);
 
   // Cancel mid-decode: the evaluator lets the worker's messages through, so the decode stops and says so.
   await page.getByTestId('prnn-upload').setInputFiles({ name: 'again.prnn', mimeType: 'application/octet-stream', buffer: Buffer.from(enc.file) });
