@@ -154,8 +154,17 @@ async function table(): Promise<void> {
     const fmt = (e: { natsPerImage: number; bitsPerDim: number }) => (m.dataset === 'mnist' ? `${e.natsPerImage.toFixed(2)} nats` : `${e.bitsPerDim.toFixed(3)} bits/dim`);
     const nll = t.unconditional ? `${fmt(t)} given the class, ${fmt(t.unconditional)} given none` : fmt(t);
     const hw = `${card.hardware?.backend ?? '?'}, ${card.hardware?.cores ?? '?'} cores`;
-    const cpuHours = card.cpuSeconds ? (card.cpuSeconds / 3600).toFixed(2) : 'not recorded';
-    console.log(`| ${m.title} | ${card.parameters} | ${card.steps} | ${Math.round((card.trainSeconds ?? 0) / 60)} min | ${cpuHours} | ${hw} | ${nll} | ${t.images} |`);
+    // A run started with --init: its card's curve continues the earlier training's, so the last point holds the
+    // weights' totals; the table shows "earlier + this run".
+    const last = (card.curve as Array<{ step: number; wallHours: number; cpuHours: number }> | undefined)?.at(-1);
+    const chained = card.initializedFrom && last && last.step > card.steps;
+    const split = (total: number, own: number, f: (x: number) => string) => (chained ? `${f(total - own)} + ${f(own)}` : f(own));
+    const minutes = (sec: number) => `${Math.round(sec / 60)}`;
+    const hours = (sec: number) => (sec / 3600).toFixed(2);
+    const steps = split(last?.step ?? card.steps, card.steps, String);
+    const time = `${split((last?.wallHours ?? 0) * 3600, card.trainSeconds ?? 0, minutes)} min`;
+    const cpuHours = card.cpuSeconds ? split((last?.cpuHours ?? 0) * 3600, card.cpuSeconds, hours) : 'not recorded';
+    console.log(`| ${m.title} | ${card.parameters} | ${steps} | ${time} | ${cpuHours} | ${hw} | ${nll} | ${t.images} |`);
   }
 }
 
