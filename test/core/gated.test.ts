@@ -5,6 +5,7 @@ import { forwardMacs } from '../../src/core/models/flops';
 import { PixelModel } from '../../src/core/models/pixelModel';
 import { presets } from '../../src/core/models/presets';
 import { meanNll } from '../../src/core/likelihood';
+import { subPixelInputGradient } from '../../src/core/receptiveField';
 import { expectNoLeak, randomImages, tinyConfig } from './helpers';
 
 /**
@@ -15,18 +16,10 @@ import { expectNoLeak, randomImages, tinyConfig } from './helpers';
 /** Gradient of (a random projection of) the logits of sub-pixel (i, j, c) of image `b` w.r.t. the input batch. */
 async function inputGradient(model: PixelModel, x: tf.Tensor4D, i: number, j: number, c: number, b = 0): Promise<Float32Array> {
   const K = model.config.output === 'binary' ? 1 : 256;
-  const g = tf.tidy(() => {
-    const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
-    const f = (input: tf.Tensor) => {
-      const l = model.logits(input as tf.Tensor4D);
-      const [, h, w] = l.shape;
-      const sel = l.reshape([x.shape[0], h!, w!, -1]).slice([b, i, j, c * K], [1, 1, 1, K]).reshape([K]);
-      return tf.sum(tf.mul(sel, proj));
-    };
-    return tf.grad(f)(x);
-  });
-  const values = (await g.data()) as Float32Array;
-  g.dispose();
+  const proj = tf.randomNormal([K], 0, 1, 'float32', 11 + i * 31 + j * 7 + c);
+  const { value, grad } = subPixelInputGradient(model, x, { row: i, col: j, channel: c, image: b }, (sel) => tf.sum(tf.mul(sel, proj)));
+  const values = (await grad.data()) as Float32Array;
+  tf.dispose([proj, value, grad]);
   return values;
 }
 
