@@ -8,23 +8,30 @@ import { defineConfig, type Plugin } from 'vite';
  * into dist-e2e/models/ and appends them to models/index.json, so the production build never ships them.
  */
 function e2eModels(dir: string | undefined): Plugin {
+  return afterBuild('pixelrnn-e2e-models', (outDir) => {
+    if (!dir) return;
+    const out = join(outDir, 'models');
+    const src = resolve(dir);
+    cpSync(src, out, { recursive: true, filter: (p) => !p.endsWith('index.json') });
+    const read = (p: string): { models: unknown[] } =>
+      existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { models: unknown[] }) : { models: [] };
+    const shipped = read(join(out, 'index.json'));
+    const fixtures = read(join(src, 'index.json'));
+    writeFileSync(join(out, 'index.json'), JSON.stringify({ format: 'pixelrnn-lab-models/1', models: [...shipped.models, ...fixtures.models] }, null, 1));
+  });
+}
+
+/** A build-only plugin that runs `done(outDir)` once the build (public/ included) is written. */
+function afterBuild(name: string, done: (outDir: string) => void): Plugin {
   let outDir = 'dist';
   return {
-    name: 'pixelrnn-e2e-models',
+    name,
     apply: 'build',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir);
     },
     closeBundle() {
-      if (!dir) return;
-      const out = join(outDir, 'models');
-      const src = resolve(dir);
-      cpSync(src, out, { recursive: true, filter: (p) => !p.endsWith('index.json') });
-      const read = (p: string): { models: unknown[] } =>
-        existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { models: unknown[] }) : { models: [] };
-      const shipped = read(join(out, 'index.json'));
-      const fixtures = read(join(src, 'index.json'));
-      writeFileSync(join(out, 'index.json'), JSON.stringify({ format: 'pixelrnn-lab-models/1', models: [...shipped.models, ...fixtures.models] }, null, 1));
+      done(outDir);
     },
   };
 }
@@ -37,17 +44,9 @@ function e2eModels(dir: string | undefined): Plugin {
 export const BUILD_EXCLUDED_DATA = ['data/emoji64'];
 
 function dropUnreadData(): Plugin {
-  let outDir = 'dist';
-  return {
-    name: 'pixelrnn-drop-unread-data',
-    apply: 'build',
-    configResolved(config) {
-      outDir = resolve(config.root, config.build.outDir);
-    },
-    closeBundle() {
-      for (const rel of BUILD_EXCLUDED_DATA) rmSync(join(outDir, rel), { recursive: true, force: true });
-    },
-  };
+  return afterBuild('pixelrnn-drop-unread-data', (outDir) => {
+    for (const rel of BUILD_EXCLUDED_DATA) rmSync(join(outDir, rel), { recursive: true, force: true });
+  });
 }
 
 /**
