@@ -175,6 +175,8 @@ describe('JavaScript evaluator files: refusals, and the files made before it', (
 
   // Files written by the codec before the evaluator existed (commit e78da0b, tfjs path on cpu and wasm):
   // test/codec/fixtures/v1-tfjs-files.json. They still decode, on the backend they name, through tfjs.
+  // The models are rebuilt from their seeded configs: should the initialisation ever change, these fail
+  // with the codec's "other weights" refusal, and the fixture must be made again (with the old code).
   const fixture = JSON.parse(readFileSync('test/codec/fixtures/v1-tfjs-files.json', 'utf8')) as {
     files: Record<string, { config: ModelConfig; id: string; image: number[]; file: string; backend: string }>;
   };

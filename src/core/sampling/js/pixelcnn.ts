@@ -28,7 +28,7 @@ import { causalTaps } from '../cached/common';
  * engine: the same file decodes identically in any browser and in Node, whatever tfjs backend is loaded.
  */
 
-/** A masked convolution read out of tfjs: effective kernel W ⊙ M [kh, kw, cin, cout] and bias, as float64. */
+/** A masked convolution read out of tfjs: effective kernel W ⊙ M [kh, kw, cin, cout] (float32) and bias (float64). */
 interface Dense {
   /** Float32 (the model's own values, exact in double): half the memory traffic of float64. */
   w: Float32Array;
