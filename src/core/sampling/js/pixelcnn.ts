@@ -26,6 +26,10 @@ import { causalTaps } from '../cached/common';
  * and the mask applied here; the input normalisation is computed here too. Everything after is IEEE 754
  * double arithmetic (+, ×, comparisons) in a fixed order, which JavaScript fixes to the last bit on every
  * engine: the same file decodes identically in any browser and in Node, whatever tfjs backend is loaded.
+ * The order of the operations is therefore part of the file format: files of family "js" decode only with
+ * this exact arithmetic. A change that reorders any sum (another unrolling in `axpy`, another tap order,
+ * skipping other zeros) must come with a new family code in ../../codec/format.ts, keeping this one for
+ * the files already written; test/codec/jsEngine.test.ts would not notice on its own (both sides change).
  */
 
 /** A masked convolution read out of tfjs: effective kernel W ⊙ M [kh, kw, cin, cout] (float32) and bias (float64). */
