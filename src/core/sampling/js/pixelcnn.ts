@@ -29,7 +29,7 @@ import { causalTaps } from '../cached/common';
  * The order of the operations is therefore part of the file format: files of family "js" decode only with
  * this exact arithmetic. A change that reorders any sum (another unrolling in `axpy`, another tap order,
  * skipping other zeros) must come with a new family code in ../../codec/format.ts, keeping this one for
- * the files already written; test/codec/jsEngine.test.ts would not notice on its own (both sides change).
+ * the files already written (test/codec/jsEngine.test.ts checks a CRC of the logits of two stored files).
  */
 
 /** A masked convolution read out of tfjs: effective kernel W ⊙ M [kh, kw, cin, cout] (float32) and bias (float64). */
