@@ -173,7 +173,7 @@ if (crossBackends.length) {
       }
     // Same payload = the encoders computed the same tables on every sub-pixel.
     const samePayloads = Object.fromEntries(
-      crossBackends.slice(1).map((b) => [`${crossBackends[0]}=${b}`, files[b]!.filter((f, i) => equalBytes(readFile(f).payload, readFile(files[crossBackends[0]!]![i]!).payload)).length]),
+      crossBackends.slice(1).map((b) => [`${crossBackends[0]}=${b}`, files[b]!.filter((f, i) => equalBytes(readFile(f).images[0]!.payload, readFile(files[crossBackends[0]!]![i]!).images[0]!.payload)).length]),
     );
     // The JavaScript evaluator (PixelCNNs): its files, made with the model held on each backend, are the same bytes
     // and decode on every backend.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bitsPerPixel, codecModel, CodecError, decodeImage, decodeImages, encodeImage, encodeImages, headerBytes, readHeader, type CodecModel, type Engine } from '../../src/core/codec';
+import { readFile } from '../../src/core/codec/format';
 import { crc32 } from '../../src/core/codec/hash';
 import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
@@ -126,7 +127,8 @@ describe('codec', () => {
 
   it('writes a header that can be read back', () => {
     const h = readHeader(file);
-    expect(h).toMatchObject({ modelId: 'tiny-rgb', height: 6, width: 6, channels: 3, output: 'softmax256', backend: 'js', pixelCrcHigh: crc32(image) >>> 24 });
+    expect(h).toMatchObject({ version: 1, modelId: 'tiny-rgb', height: 6, width: 6, channels: 3, output: 'softmax256', backend: 'js', images: 1 });
+    expect(readFile(file).images[0]!.pixelCrcHigh).toBe(crc32(image) >>> 24);
   });
 
   it('refuses a file of another model, and of the same id with other weights', async () => {

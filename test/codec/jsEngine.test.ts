@@ -148,7 +148,7 @@ describe('JavaScript evaluator files: refusals, and the files made before it', (
       expect(cm.js).toBeNull();
       const r = await encodeImage(cm, noise(model, 1));
       expect(r.header.backend).toBe(tf.getBackend()); // the tfjs path: no evaluator for the Row LSTM
-      const payload = readFile(r.file).payload;
+      const payload = readFile(r.file).images[0]!.payload;
       const forged = writeFile({ ...r.header, backend: 'js' }, payload);
       await expect(decodeImage(cm, forged)).rejects.toThrow(/JavaScript evaluator.*PixelCNNs only, not for this rowlstm model/);
     } finally {

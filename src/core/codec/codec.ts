@@ -4,7 +4,7 @@ import type { PixelModel } from '../models/pixelModel';
 import { cachedProvider } from '../sampling/cached';
 import { logProbOf } from '../sampling/draw';
 import { jsSupports, PixelCnnEvaluator, pixelCnnWeights, type PixelCnnWeights } from '../sampling/js/pixelcnn';
-import { BACKENDS, CodecError, readFile, writeFile, type BackendFamily, type PrnnHeader, type TfjsBackend } from './format';
+import { BACKENDS, CodecError, imageHeader, readFile, writeFile, writeImages, type BackendFamily, type PrnnFileHeader, type PrnnHeader, type TfjsBackend } from './format';
 import { crc32, hex, weightsFingerprint } from './hash';
 import { quantize } from './quantize';
 import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
@@ -32,8 +32,12 @@ import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
  * Batching. Several images can be coded in lockstep (a batch of B through the provider). That gives each
  * image the same logits as coding it alone only if the backend's products compute each row of a batch the
  * same way whatever the other rows: tested on cpu and wasm (test/codec/codec.test.ts), and checked again by
- * `npm run bench:codec`, which decodes some of its batched files one by one. The command line codes one
- * image at a time.
+ * `npm run bench:codec`, which decodes some of its batched files one by one.
+ *
+ * Files. `encodeImages` gives one file per image (format version 1); `encodeFile` puts several images in one
+ * file (version 2: one header, then per image its length, pixel-CRC byte and coded data; format.ts), and
+ * `decodeFile` decodes such a file (any version), all its images or the chosen ones: every image has its
+ * own rANS stream and pixel check, so each decodes and is verified on its own.
  */
 
 /** A model ready to code: its id (written in files) and its weights' fingerprint (computed once). */
@@ -85,6 +89,8 @@ export interface EncodeOptions extends CodingOptions {
 export interface EncodeResult {
   file: Uint8Array;
   header: PrnnHeader;
+  /** The coded data (the rANS stream) alone, as it sits in the file. */
+  payload: Uint8Array;
   payloadBytes: number;
   /** −log2 p(value) under the model, per sub-pixel [H·W·C] (float64, before quantisation): the surprise map. */
   modelBits: Float64Array;
@@ -133,8 +139,48 @@ export async function encodeImages(cm: CodecModel, images: Uint8Array[], options
     const bits = modelBits[b]!;
     let nll = 0;
     for (let i = 0; i < per; i++) nll += bits[i]!;
-    return { file: writeFile(header, payload), header, payloadBytes: payload.length, modelBits: bits, nllBits: nll, quantizedBits: quantBits[b]! };
+    return { file: writeFile(header, payload), header, payload, payloadBytes: payload.length, modelBits: bits, nllBits: nll, quantizedBits: quantBits[b]! };
   });
+}
+
+export interface EncodeFileOptions extends EncodeOptions {
+  /** Images coded in lockstep at a time (default 8); the file is the same whatever the batch. */
+  batch?: number;
+}
+
+export interface EncodeFileResult {
+  /** One .prnn file holding every image: version 1 for one image, version 2 for several (format.ts). */
+  file: Uint8Array;
+  /** Each image's coding, in order (its `file` is that image alone, as `encodeImages` gives it). */
+  images: EncodeResult[];
+  /** Bytes of `file` besides the payloads: the shared header and CRC, and 2 to 4 bytes per image. */
+  overheadBytes: number;
+}
+
+/**
+ * Encodes images into one file, `batch` at a time in lockstep; progress counts the sub-pixels of all images.
+ */
+export async function encodeFile(cm: CodecModel, images: Uint8Array[], options: EncodeFileOptions = {}): Promise<EncodeFileResult> {
+  if (images.length === 0) throw new CodecError('input', 'Nothing to encode: give one image or more');
+  const batch = Math.max(1, Math.floor(options.batch ?? 8));
+  const per = cm.model.config.height * cm.model.config.width * cm.model.config.channels;
+  const results: EncodeResult[] = [];
+  for (let i = 0; i < images.length; i += batch) {
+    const at = i;
+    const part = images.slice(i, i + batch);
+    // a shape error names the image by its place in the whole list
+    part.forEach((img, b) => checkImage(cm.model.config, img, images.length > 1 ? `image ${at + b + 1}: ` : ''));
+    results.push(
+      ...(await encodeImages(cm, part, {
+        ...options,
+        onProgress: options.onProgress && ((done) => options.onProgress!(at * per + done * part.length, images.length * per)),
+        onTable: options.onTable && ((b, k, cum) => options.onTable!(at + b, k, cum)),
+      })),
+    );
+  }
+  const { pixelCrcHigh: _, version: __, ...shared } = results[0]!.header;
+  const file = writeImages(shared, results.map((r) => ({ pixelCrcHigh: r.header.pixelCrcHigh, payload: r.payload })));
+  return { file, images: results, overheadBytes: file.length - results.reduce((s, r) => s + r.payloadBytes, 0) };
 }
 
 export interface DecodeOptions extends CodingOptions {
@@ -152,11 +198,15 @@ export interface DecodeResult {
   header: PrnnHeader;
 }
 
-/** Reads a file's header (throws CodecError for a damaged or foreign file), e.g. to pick the model. */
-export function readHeader(file: Uint8Array): PrnnHeader {
+/**
+ * Reads a file's header (throws CodecError for a damaged or foreign file), e.g. to pick the model; `images`
+ * says how many it holds. The whole file is parsed and its CRC checked.
+ */
+export function readHeader(file: Uint8Array): PrnnFileHeader {
   return readFile(file).header;
 }
 
+/** Decodes a file of one image (a file of several is refused: decode it with `decodeFile`). */
 export async function decodeImage(cm: CodecModel, file: Uint8Array, options: DecodeOptions = {}): Promise<DecodeResult> {
   return (await decodeImages(cm, [file], options))[0]!;
 }
@@ -167,12 +217,62 @@ export async function decodeImage(cm: CodecModel, file: Uint8Array, options: Dec
  * whose CRC differs from the one recorded: a wrong image is never returned.
  */
 export async function decodeImages(cm: CodecModel, files: Uint8Array[], options: DecodeOptions = {}): Promise<DecodeResult[]> {
+  const streams = files.map((f) => {
+    const p = readFile(f);
+    if (p.images.length !== 1)
+      throw new CodecError('input', `This file holds ${p.images.length} images; decode it with decodeFile (npm run codec -- decode <file.prnn> <folder>)`);
+    return { header: imageHeader(p, 0), payload: p.images[0]!.payload, label: '' };
+  });
+  return decodeStreams(cm, streams, options);
+}
+
+export interface DecodeFileOptions extends DecodeOptions {
+  /** Which images to decode (0-based, in any order; default: all). Each is decoded and checked on its own. */
+  only?: number[];
+  /** Images decoded in lockstep at a time (default 8). */
+  batch?: number;
+}
+
+export interface DecodeFileResult {
+  header: PrnnFileHeader;
+  /** The decoded images, in the order asked, each with its place in the file (0-based) and checked against its own pixel CRC. */
+  images: Array<DecodeResult & { index: number }>;
+}
+
+/**
+ * Decodes a .prnn file of any version: all its images, or the ones in `only`. Refuses what `decodeImages`
+ * refuses; a failure names the image (1-based: "image 3 of 5"). Progress counts the sub-pixels of all of them.
+ */
+export async function decodeFile(cm: CodecModel, file: Uint8Array, options: DecodeFileOptions = {}): Promise<DecodeFileResult> {
+  const parsed = readFile(file);
+  const count = parsed.images.length;
+  const which = options.only ?? parsed.images.map((_, k) => k);
+  for (const k of which)
+    if (!(Number.isInteger(k) && k >= 0 && k < count)) throw new CodecError('input', `No image ${k + 1} in this file: it holds ${count} image${count === 1 ? '' : 's'}`);
+  const batch = Math.max(1, Math.floor(options.batch ?? 8));
+  const per = parsed.header.height * parsed.header.width * parsed.header.channels;
+  const images: DecodeFileResult['images'] = [];
+  for (let i = 0; i < which.length; i += batch) {
+    const part = which.slice(i, i + batch);
+    const at = i;
+    const streams = part.map((k) => ({ header: imageHeader(parsed, k), payload: parsed.images[k]!.payload, label: count > 1 ? `image ${k + 1} of ${count}: ` : '' }));
+    const decoded = await decodeStreams(cm, streams, {
+      ...options,
+      onProgress: options.onProgress && ((done) => options.onProgress!(at * per + done * part.length, which.length * per)),
+      onTable: options.onTable && ((b, k, cum) => options.onTable!(at + b, k, cum)),
+    });
+    decoded.forEach((d, b) => images.push({ ...d, index: part[b]! }));
+  }
+  return { header: parsed.header, images };
+}
+
+/** Decodes rANS streams with their headers in lockstep (see `decodeImages`); `label` prefixes a failure's message. */
+async function decodeStreams(cm: CodecModel, parsed: Array<{ header: PrnnHeader; payload: Uint8Array; label: string }>, options: DecodeOptions): Promise<DecodeResult[]> {
   const cfg = cm.model.config;
-  const parsed = files.map((f) => readFile(f));
   if (parsed.some((p) => p.header.backend !== parsed[0]!.header.backend)) {
     // one logits source per lockstep pass: files of different families decode one by one
     const out: DecodeResult[] = [];
-    for (const f of files) out.push((await decodeImages(cm, [f], options))[0]!);
+    for (const p of parsed) out.push((await decodeStreams(cm, [p], options))[0]!);
     return out;
   }
   const family = parsed[0]?.header.backend ?? 'js';
@@ -205,25 +305,25 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
   const per = cfg.height * cfg.width * cfg.channels;
   // The file's CRC held, so the coded data is as the encoder wrote it: from here on, any failure means
   // this decoder's probabilities differ from the encoder's (another backend), reported as a checksum failure.
-  const mismatch = (h: PrnnHeader, what: string) =>
+  const mismatch = (h: PrnnHeader, what: string, label = '') =>
     new CodecError(
       'checksum',
-      `Decoding failed: ${what}, so the probabilities computed here differ from the encoder's` +
+      `Decoding ${label ? label.replace(/: $/, ' ') : ''}failed: ${what}, so the probabilities computed here differ from the encoder's` +
         (h.backend !== backend ? ` (it was encoded on ${h.backend}, decoded on ${backend}: decode it on ${h.backend})` : ' (same backend: a bug, or a different build of it)'),
     );
   const decoders = parsed.map((p) => {
     try {
       return new RansDecoder(p.payload);
     } catch (e) {
-      throw e instanceof RansError ? new CodecError('corrupt', `The file is corrupt: ${e.message}`) : e;
+      throw e instanceof RansError ? new CodecError('corrupt', `The file is corrupt: ${p.label}${e.message}`) : e;
     }
   });
   const out = parsed.map(() => new Uint8Array(per));
   const k = categories(cfg);
-  const low = new Array<number>(files.length);
+  const low = new Array<number>(parsed.length);
   let b = 0;
   try {
-    await codingPass(cm, family === 'js' ? 'js' : currentBackend(), files.length, options, (bb, at, cum) => {
+    await codingPass(cm, family === 'js' ? 'js' : currentBackend(), parsed.length, options, (bb, at, cum) => {
       b = bb;
       const d = decoders[bb]!;
       const v = findSymbol(cum, k, d.slot());
@@ -233,11 +333,11 @@ export async function decodeImages(cm: CodecModel, files: Uint8Array[], options:
     });
     for (b = 0; b < decoders.length; b++) low[b] = decoders[b]!.finish();
   } catch (e) {
-    if (e instanceof RansError) throw mismatch(parsed[b]!.header, `the coded data did not fit (${e.message})`);
+    if (e instanceof RansError) throw mismatch(parsed[b]!.header, `the coded data did not fit (${e.message})`, parsed[b]!.label);
     throw e;
   }
-  return parsed.map(({ header }, i) => {
-    if (crc32(out[i]!) !== ((header.pixelCrcHigh << 24) | low[i]!) >>> 0) throw mismatch(header, 'the decoded pixels do not match the checksum recorded in the file');
+  return parsed.map(({ header, label }, i) => {
+    if (crc32(out[i]!) !== ((header.pixelCrcHigh << 24) | low[i]!) >>> 0) throw mismatch(header, 'the decoded pixels do not match the checksum recorded in the file', label);
     return { image: out[i]!, header };
   });
 }

@@ -1,7 +1,9 @@
 import { crc32, hex } from './hash';
 
 /**
- * The .prnn file: one image coded with one model. All integers big-endian.
+ * The .prnn file: images coded with one model. All fixed-width integers big-endian. Two versions, both read.
+ *
+ * Version 1: one image.
  *
  *   offset  bytes  field
  *   0       4      magic "PRNN"
@@ -26,10 +28,32 @@ import { crc32, hex } from './hash';
  * 30 + n bytes besides the payload (46 for a 16-character id). The trailing CRC lets a damaged file be
  * refused before any decoding; the pixel CRC catches what it cannot: a decoder whose probabilities differ
  * from the encoder's (another backend), which would otherwise return a wrong image.
+ *
+ * Version 2: any number of images of one model, one header for all.
+ *
+ *   0       4      magic "PRNN"
+ *   4       1      version (2)
+ *   5 …            model id (length byte + UTF-8), fingerprint, height, width, channels, output, backend
+ *                  family: as in version 1
+ *           v      count: the number of images, an unsigned LEB128 varint (1 byte up to 127)
+ *                  then per image, in order:
+ *           v        p: length of its payload, a varint (2 bytes for 128 to 16,383)
+ *           1        the top 8 bits of its pixel CRC-32 (the other 24 in its rANS state, as above)
+ *           p        its payload: an rANS stream of its own
+ *           4      CRC-32 of every byte before it
+ *
+ * 22 + n + 4 bytes for the file (42 for a 16-character id) and, per image, its length's varint and the
+ * CRC byte: 3 bytes for an Emoji-32 image (payloads of ~830 bytes), 2 for a binary MNIST one (~16). Every
+ * image is coded on its own (its own stream, its own pixel check), so one can be decoded without the others;
+ * what they share is the header. A file of one image takes 27 + n + its length's varint: 1 byte less than
+ * version 1's 30 + n for an Emoji-32 image, 2 for a binary one; the encoder still writes one image as version 1
+ * (every reader opens it, and its bytes stay those of the earlier versions), two or more as version 2 (`writeImages`). A reader of version 1 refuses a version 2 file with its version
+ * message ("This .prnn file has format version 2; this program reads version 1").
  */
 
 export const MAGIC = 'PRNN';
-export const VERSION = 1;
+/** The newest version this code reads and writes (1: one image; 2: several). */
+export const VERSION = 2;
 
 /** The tfjs backends the codec can compute on (the tfjs path: the cached sampler's logits). */
 export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'webgl'] as const;
@@ -52,9 +76,21 @@ export interface PrnnHeader {
   pixelCrcHigh: number;
 }
 
-export interface PrnnFile {
-  header: PrnnHeader;
+/** What a file says of all its images (either version): the header without the per-image CRC byte. */
+export interface PrnnFileHeader extends Omit<PrnnHeader, 'pixelCrcHigh'> {
+  /** How many images it holds (1 for version 1). */
+  images: number;
+}
+
+/** One image of a file: its coded data and the top byte of its pixel CRC. */
+export interface PrnnImage {
+  pixelCrcHigh: number;
   payload: Uint8Array;
+}
+
+export interface PrnnFile {
+  header: PrnnFileHeader;
+  images: PrnnImage[];
 }
 
 /**
@@ -73,17 +109,16 @@ export class CodecError extends Error {
   }
 }
 
-export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
-  const id = new TextEncoder().encode(header.modelId);
-  if (id.length < 1 || id.length > 255) throw new CodecError('input', `The model id must be 1 to 255 bytes of UTF-8, got ${id.length}`);
-  if (header.fingerprint.length !== 8) throw new Error('The weights fingerprint must be 8 bytes');
-  if (!(Number.isInteger(header.pixelCrcHigh) && header.pixelCrcHigh >= 0 && header.pixelCrcHigh < 256)) throw new Error('pixelCrcHigh must be a byte');
-  const size = headerBytes(id.length) + payload.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
+/** The fields every version has, from the model id to the backend family: n + 15 bytes after the length byte. */
+function commonBytes(idBytes: number): number {
+  return 1 + idBytes + 8 + 4 + 3;
+}
+
+/** Writes the model id … backend family at `at` (the id already checked); returns the offset after them. */
+function writeCommon(out: Uint8Array, at: number, id: Uint8Array, header: Omit<PrnnHeader, 'pixelCrcHigh'>): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (const ch of MAGIC) out[at++] = ch.charCodeAt(0);
-  out[at++] = VERSION;
+  out[at++] = header.version;
   out[at++] = id.length;
   out.set(id, at);
   at += id.length;
@@ -95,6 +130,27 @@ export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
   out[at++] = header.channels;
   out[at++] = header.output === 'binary' ? 0 : 1;
   out[at++] = FAMILIES.indexOf(header.backend) + 1;
+  return at;
+}
+
+function modelIdBytes(header: { modelId: string; fingerprint: Uint8Array }): Uint8Array {
+  const id = new TextEncoder().encode(header.modelId);
+  if (id.length < 1 || id.length > 255) throw new CodecError('input', `The model id must be 1 to 255 bytes of UTF-8, got ${id.length}`);
+  if (header.fingerprint.length !== 8) throw new Error('The weights fingerprint must be 8 bytes');
+  return id;
+}
+
+function checkCrcByte(pixelCrcHigh: number): void {
+  if (!(Number.isInteger(pixelCrcHigh) && pixelCrcHigh >= 0 && pixelCrcHigh < 256)) throw new Error('pixelCrcHigh must be a byte');
+}
+
+/** A version 1 file: one image. */
+export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
+  const id = modelIdBytes(header);
+  checkCrcByte(header.pixelCrcHigh);
+  const out = new Uint8Array(headerBytes(id.length) + payload.length);
+  const view = new DataView(out.buffer);
+  let at = writeCommon(out, 0, id, { ...header, version: 1 });
   out[at++] = header.pixelCrcHigh;
   view.setUint32(at, payload.length);
   at += 4;
@@ -104,7 +160,65 @@ export function writeFile(header: PrnnHeader, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Parses and checks a file's structure and CRC; says nothing yet about whether a model can decode it. */
+/** Bytes of an unsigned LEB128 varint of n (7 bits a byte, low bits first, high bit: more follow). */
+export function varintBytes(n: number): number {
+  let k = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    k++;
+  }
+  return k;
+}
+
+function putVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 128) {
+    out[at++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** A version 2 file: one header, then each image's payload length, pixel-CRC byte and payload (see above). */
+export function writeFileV2(header: Omit<PrnnHeader, 'pixelCrcHigh' | 'version'>, images: readonly PrnnImage[]): Uint8Array {
+  const id = modelIdBytes(header);
+  if (images.length < 1) throw new CodecError('input', 'A .prnn file holds one image or more; got none');
+  let size = 4 + 1 + commonBytes(id.length) + varintBytes(images.length) + 4;
+  for (const img of images) {
+    checkCrcByte(img.pixelCrcHigh);
+    size += varintBytes(img.payload.length) + 1 + img.payload.length;
+  }
+  const out = new Uint8Array(size);
+  let at = writeCommon(out, 0, id, { ...header, version: 2 });
+  at = putVarint(out, at, images.length);
+  for (const img of images) {
+    at = putVarint(out, at, img.payload.length);
+    out[at++] = img.pixelCrcHigh;
+    out.set(img.payload, at);
+    at += img.payload.length;
+  }
+  new DataView(out.buffer).setUint32(at, crc32(out.subarray(0, at)));
+  return out;
+}
+
+/**
+ * The file for these images: version 1 for one (readable by every version; version 2 would save at most a
+ * byte), version 2 for several.
+ */
+export function writeImages(header: Omit<PrnnHeader, 'pixelCrcHigh' | 'version'>, images: readonly PrnnImage[]): Uint8Array {
+  return images.length === 1 ? writeFile({ ...header, version: 1, pixelCrcHigh: images[0]!.pixelCrcHigh }, images[0]!.payload) : writeFileV2(header, images);
+}
+
+/** Bytes of a file besides its payloads: version 1 (one image), or version 2 for payloads of these lengths. */
+export function fileOverhead(idBytes: number, payloadLengths?: readonly number[]): number {
+  if (!payloadLengths) return headerBytes(idBytes);
+  return 4 + 1 + commonBytes(idBytes) + varintBytes(payloadLengths.length) + 4 + payloadLengths.reduce((s, p) => s + varintBytes(p) + 1, 0);
+}
+
+/**
+ * Parses and checks a file's structure and CRC (either version); says nothing yet about whether a model can
+ * decode it. A version 1 file gives one image.
+ */
 export function readFile(bytes: Uint8Array): PrnnFile {
   if (bytes.length === 0) throw new CodecError('empty', 'The file is empty (0 bytes): it is not a .prnn file');
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
@@ -116,10 +230,14 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   };
   short(6);
   const version = bytes[4]!;
-  if (version !== VERSION) throw new CodecError('version', `This .prnn file has format version ${version}; this program reads version ${VERSION}`);
+  if (version > VERSION)
+    throw new CodecError(
+      'version',
+      `This .prnn file has format version ${version}: it was written by a newer version of PixelRNN Lab; this one reads versions 1 to ${VERSION}. Open it with a newer version.`,
+    );
+  if (version < 1) throw new CodecError('version', `This .prnn file has format version ${version}, which never existed; this program reads versions 1 to ${VERSION}`);
   const n = bytes[5]!;
-  const fixedEnd = 6 + n + 8 + 4 + 3 + 5;
-  short(fixedEnd);
+  short(6 + n + 8 + 4 + 3 + (version === 1 ? 5 : 1));
   let at = 6;
   const idBytes = bytes.subarray(at, at + n);
   at += n;
@@ -131,15 +249,68 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   const channels = bytes[at++]!;
   const outputCode = bytes[at++]!;
   const backendCode = bytes[at++]!;
-  const pixelCrcHigh = bytes[at++]!;
-  const payloadLength = view.getUint32(at);
-  at += 4;
-  const end = at + payloadLength + 4;
-  if (bytes.length < end)
-    throw new CodecError('truncated', `The file is truncated: its header announces ${end} bytes (${payloadLength} of coded data), but it has ${bytes.length}`);
-  if (bytes.length > end) throw new CodecError('corrupt', `The file is corrupt: ${bytes.length - end} unexpected bytes after its end`);
-  if (view.getUint32(end - 4) !== crc32(bytes.subarray(0, end - 4)))
-    throw new CodecError('corrupt', 'The file is corrupt: its CRC-32 does not match its contents (changed on disk or in transit)');
+  const images: PrnnImage[] = [];
+  const crcHolds = (end: number) => end >= 4 && end <= bytes.length && view.getUint32(end - 4) === crc32(bytes.subarray(0, end - 4));
+  const changed = () => new CodecError('corrupt', 'The file is corrupt: its CRC-32 does not match its contents (changed on disk or in transit)');
+  if (version === 1) {
+    const pixelCrcHigh = bytes[at++]!;
+    const payloadLength = view.getUint32(at);
+    at += 4;
+    const end = at + payloadLength + 4;
+    if (bytes.length < end)
+      throw new CodecError('truncated', `The file is truncated: its header announces ${end} bytes (${payloadLength} of coded data), but it has ${bytes.length}`);
+    if (bytes.length > end) throw new CodecError('corrupt', `The file is corrupt: ${bytes.length - end} unexpected bytes after its end`);
+    if (!crcHolds(end)) throw changed();
+    images.push({ pixelCrcHigh, payload: bytes.subarray(at, at + payloadLength) });
+  } else {
+    // Walk the images first: a file cut short is told apart from a changed byte by where it ends.
+    const dataEnd = bytes.length - 4;
+    const varint = (): number | null => {
+      let n = 0;
+      for (let k = 0, scale = 1; k < 5; k++, scale *= 128) {
+        if (at >= dataEnd) return null;
+        const b = bytes[at++]!;
+        n += (b & 127) * scale;
+        if (b < 128) return n;
+      }
+      return null; // longer than any count or length this format writes
+    };
+    const count = varint();
+    if (count === null) {
+      if (crcHolds(bytes.length)) throw new CodecError('corrupt', 'The file is corrupt: its image count is unreadable (its CRC holds: it was written wrongly)');
+      throw new CodecError('truncated', `The file is truncated: it ends inside its header, after ${bytes.length} bytes`);
+    }
+    let ranOut = -1;
+    for (let k = 0; k < count; k++) {
+      const length = varint();
+      if (length === null || at + 1 + length > dataEnd) {
+        ranOut = k;
+        break;
+      }
+      const pixelCrcHigh = bytes[at++]!;
+      images.push({ pixelCrcHigh, payload: bytes.subarray(at, at + length) });
+      at += length;
+    }
+    if (ranOut >= 0) {
+      if (crcHolds(bytes.length))
+        throw new CodecError(
+          'corrupt',
+          `The file is corrupt: it says it holds ${count} images, but its data holds ${ranOut} (it ends inside image ${ranOut + 1}); its CRC holds, so it was written wrongly`,
+        );
+      throw new CodecError(
+        'truncated',
+        `The file is truncated: it ends inside image ${ranOut + 1} of ${count}, after ${bytes.length} bytes (cut short on disk or in transit, or a changed length)`,
+      );
+    }
+    if (at < dataEnd) {
+      if (crcHolds(bytes.length))
+        throw new CodecError('corrupt', `The file is corrupt: it says it holds ${count} images, but ${dataEnd - at} bytes of data follow image ${count}; its CRC holds, so it was written wrongly`);
+      if (crcHolds(at + 4)) throw new CodecError('corrupt', `The file is corrupt: ${bytes.length - at - 4} unexpected bytes after its end`);
+      throw changed();
+    }
+    if (!crcHolds(bytes.length)) throw changed();
+    if (count === 0) throw new CodecError('corrupt', 'The file is corrupt: it holds no image');
+  }
   // Past the CRC, a bad field means a file written wrongly, not damaged: still refused, with the field named.
   let modelId: string;
   try {
@@ -157,12 +328,18 @@ export function readFile(bytes: Uint8Array): PrnnFile {
     );
   if (height < 1 || width < 1) throw new CodecError('corrupt', `The file is corrupt: image size ${width}×${height}`);
   return {
-    header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, pixelCrcHigh },
-    payload: bytes.subarray(at, at + payloadLength),
+    header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, images: images.length },
+    images,
   };
 }
 
-/** Bytes of a file besides its payload, for a model id of `idBytes` bytes. */
+/** The header of image k of a parsed file, as a one-image file would have it. */
+export function imageHeader(file: PrnnFile, k: number): PrnnHeader {
+  const { images: _, ...h } = file.header;
+  return { ...h, pixelCrcHigh: file.images[k]!.pixelCrcHigh };
+}
+
+/** Bytes of a version 1 file besides its payload, for a model id of `idBytes` bytes. */
 export function headerBytes(idBytes: number): number {
-  return 6 + idBytes + 8 + 4 + 3 + 5 + 4;
+  return 4 + 1 + commonBytes(idBytes) + 1 + 4 + 4;
 }
