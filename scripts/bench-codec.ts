@@ -8,15 +8,20 @@
  *   tsx scripts/bench-codec.ts --paired 12 [--models …] [--backend wasm]
  *
  * Per model (public/models/<id>): every image of its dataset's test split (Emoji-32: the whole split;
- * MNIST: the first 1,000 of the fixed binarisation), or the first --limit. Each image becomes its own
- * .prnn file; files are encoded, then decoded, --batch at a time in lockstep (see src/core/codec/codec.ts,
- * "Batching"), and every decoded image is compared with the original. The first --single files are then
- * decoded again one at a time, as the command line does, to check that batching changed no bit.
+ * MNIST: the first 1,000 of the fixed binarisation), or the first --limit. The images are encoded --batch at
+ * a time in lockstep (see src/core/codec/codec.ts, "Batching"), and written two ways from the same coded
+ * data: each image its own .prnn file (format version 1), and all of them in one file (version 2: one
+ * header for all, a few bytes per image). The one file is then decoded, --batch at a time, and every
+ * image compared with the original; since each per-image file holds the very same coded bytes (checked,
+ * byte for byte), that decode stands for theirs too. The first --single per-image files are then decoded
+ * one at a time, as the command line does, to check that batching changed no bit, and the last image is
+ * decoded alone out of the one file.
  *
  * --engine: 'auto' (default) codes PixelCNNs with the JavaScript evaluator (files of family "js"), the other
  * architectures with tfjs on --backend; 'tfjs' codes every model with tfjs on --backend.
  *
- * Figures: file bits/dim (whole files, header included), payload bits/dim (the coded data alone), the
+ * Figures: file bits/dim (whole per-image files, header included), `oneFile` (the same for the one file of
+ * all the images: bits/dim, overhead % over the NLL, bytes), payload bits/dim (the coded data alone), the
  * model's NLL in bits/dim (from the very logits the coder used), the overhead of each over the NLL,
  * encode and decode milliseconds per image (wall time of the batched runs divided by the images), and
  * PNG and WebP lossless (scripts/codec-baselines.ts: each image its own file) on the same images. MNIST's
@@ -89,7 +94,8 @@ if (crossBackends.includes('webgpu') || args.backend === 'webgpu') {
 }
 const backend = crossBackends.length ? crossBackends[0]! : await setupNodeBackend(args.backend!).catch((e: Error) => fail(e.message));
 const { loadModel } = await import('../src/core/io/artifacts');
-const { codecModel, decodeImages, encodeFamily, encodeImages } = await import('../src/core/codec/index');
+const { codecModel, decodeFile, decodeImages, encodeFamily, encodeImages } = await import('../src/core/codec/index');
+const { readFile: readPrnn, writeImages } = await import('../src/core/codec/format');
 const { fileHandler } = await import('./lib/fileIO');
 const { hardwareInfo, loadDatasetFromDisk } = await import('./lib/nodeData');
 const { png, sameRgb, webpCodec } = await import('./codec-baselines');
@@ -283,29 +289,52 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   const family = encodeFamily(cm, engine);
   log(`${id}: ${n} ${dataName} test images of ${cfg.width}×${cfg.height}×${cfg.channels}, batches of ${batch}, ${family === 'js' ? 'the JavaScript evaluator' : backend}`);
 
-  // 2. Encode, then decode, batch by batch.
+  // 2. Encode batch by batch: one file per image, and one file of them all from the same coded data.
   const files: Uint8Array[] = [];
+  const coded: Array<{ pixelCrcHigh: number; payload: Uint8Array }> = [];
+  let shared: Parameters<typeof writeImages>[0] | null = null;
   let nllBits = 0;
   let payloadBytes = 0;
   let t = performance.now();
   for (let i = 0; i < n; i += batch) {
     for (const r of await encodeImages(cm, images.slice(i, i + batch), { engine })) {
       files.push(r.file);
+      coded.push({ pixelCrcHigh: r.header.pixelCrcHigh, payload: r.payload });
+      const { pixelCrcHigh: _, version: __, ...h } = r.header;
+      shared ??= h;
       nllBits += r.nllBits;
       payloadBytes += r.payloadBytes;
     }
     log(`  encoded ${files.length}/${n}`);
   }
   const encodeMs = performance.now() - t;
+  const oneFile = writeImages(shared!, coded);
+  const inOne = readPrnn(oneFile).images;
+  const samePayloads = files.every((f, i) => {
+    const a = readPrnn(f).images[0]!.payload;
+    const b = inOne[i]!.payload;
+    return a.length === b.length && a.every((x, j) => x === b[j]);
+  });
+  if (!samePayloads) fail(`${id}: the one file's coded data differs from the per-image files'`);
+  // 3. Decode the one file, batch by batch (the per-image files hold the same coded bytes: checked above).
   let exact = true;
   t = performance.now();
-  for (let i = 0; i < n; i += batch) {
-    const decoded = await decodeImages(cm, files.slice(i, i + batch));
-    decoded.forEach((d, k) => (exact &&= d.image.every((v, j) => v === images[i + k]![j])));
-    log(`  decoded ${Math.min(n, i + batch)}/${n}${exact ? '' : ' (MISMATCH)'}`);
-  }
+  let shown = 0;
+  const decodedAll = await decodeFile(cm, oneFile, {
+    batch,
+    onProgress: (done, total) => {
+      const k = Math.floor((done / total) * n);
+      if (k >= shown + batch || done === total) log(`  decoded ${(shown = k)}/${n}`);
+    },
+  });
+  decodedAll.images.forEach((d) => (exact &&= d.index < n && d.image.every((v, j) => v === images[d.index]![j])));
+  exact &&= decodedAll.images.length === n;
+  if (!exact) log('  (MISMATCH)');
   const decodeMs = performance.now() - t;
-  // 3. One at a time, as the command line decodes: the batch must not have changed a bit.
+  // the last image alone out of the one file: each image decodes without the others
+  const [alone] = (await decodeFile(cm, oneFile, { only: [n - 1] })).images;
+  const aloneExact = alone!.image.every((v, j) => v === images[n - 1]![j]);
+  // 4. One at a time, as the command line decodes: the batch must not have changed a bit.
   let singleExact = true;
   let singleMs = 0;
   const m = Math.min(single, n);
@@ -316,7 +345,7 @@ for (const id of args.models!.split(',').filter(Boolean)) {
     singleExact &&= d!.image.every((v, j) => v === images[i]![j]);
   }
 
-  // 4. PNG and WebP lossless on the same images.
+  // 5. PNG and WebP lossless on the same images.
   const baselines: Record<string, { fileBitsPerDim: number; bytesPerImage: number }> = {};
   for (const codec of [png, webp]) {
     let bytes = 0;
@@ -357,6 +386,15 @@ for (const id of args.models!.split(',').filter(Boolean)) {
     png: baselines.png,
     webp: baselines.webp,
     fileToWebp: (8 * fileBytes) / dims / baselines.webp!.fileBitsPerDim,
+    oneFile: {
+      bytes: oneFile.length,
+      bitsPerDim: (8 * oneFile.length) / dims,
+      overheadPercent: (100 * (8 * oneFile.length - nllBits)) / nllBits,
+      headerAndFramingBytes: oneFile.length - payloadBytes,
+      toWebp: (8 * oneFile.length) / dims / baselines.webp!.fileBitsPerDim,
+      roundTripExact: exact,
+      lastImageAloneExact: aloneExact,
+    },
   };
   results.push(r);
   const f3 = (x: number) => x.toFixed(3);
@@ -364,9 +402,11 @@ for (const id of args.models!.split(',').filter(Boolean)) {
     `${id} (${n} ${dataName} test images, ${family === 'js' ? 'JavaScript evaluator' : backend}): file ${f3(r.fileBitsPerDim)} bits/dim, payload ${f3(r.payloadBitsPerDim)}, model NLL ${f3(r.nllBitsPerDim)} ` +
       `(overhead ${r.overheadPct.toFixed(2)}% file, ${r.payloadOverheadPct.toFixed(2)}% payload); PNG ${f3(r.png!.fileBitsPerDim)}, WebP lossless ${f3(r.webp!.fileBitsPerDim)} ` +
       `(file/WebP ${r.fileToWebp.toFixed(3)}); encode ${r.encodeMsPerImage.toFixed(0)} ms/image, decode ${r.decodeMsPerImage.toFixed(0)} ms/image (batch ${batch}), ` +
-      `${m ? `decode alone ${r.singleDecodeMsPerImage!.toFixed(0)} ms/image; ` : ''}round trip ${exact && singleExact ? 'exact' : 'NOT EXACT'}`,
+      `${m ? `decode alone ${r.singleDecodeMsPerImage!.toFixed(0)} ms/image; ` : ''}round trip ${exact && singleExact ? 'exact' : 'NOT EXACT'}; ` +
+      `all ${n} in one file: ${r.oneFile.bytes} bytes = ${f3(r.oneFile.bitsPerDim)} bits/dim (overhead ${r.oneFile.overheadPercent.toFixed(2)}%, file/WebP ${r.oneFile.toWebp.toFixed(3)}), ` +
+      `last image decoded alone ${aloneExact ? 'exact' : 'NOT EXACT'}`,
   );
   model.dispose();
 }
 console.log(JSON.stringify({ backend, results, hardware: await hardwareInfo() }));
-process.exit(results.every((r) => r.roundTripExact && r.singleDecodeExact) ? 0 : 1);
+process.exit(results.every((r) => r.roundTripExact && r.singleDecodeExact && r.oneFile.lastImageAloneExact) ? 0 : 1);
