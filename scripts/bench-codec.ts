@@ -409,4 +409,4 @@ for (const id of args.models!.split(',').filter(Boolean)) {
   model.dispose();
 }
 console.log(JSON.stringify({ backend, results, hardware: await hardwareInfo() }));
-process.exit(results.every((r) => r.roundTripExact && r.singleDecodeExact && r.oneFile.lastImageAloneExact) ? 0 : 1);
+process.exit(results.every((r) => r.roundTripExact && r.singleDecodeExact && (r.oneFile as { lastImageAloneExact: boolean }).lastImageAloneExact) ? 0 : 1);

@@ -1,9 +1,15 @@
 /**
  * Lossless image compression with a model (.prnn files): src/core/codec/ on the command line.
  *
- *   npm run codec -- encode <image.png> <out.prnn> --model <id | model dir> [--backend cpu|wasm|webgpu]
- *   npm run codec -- decode <in.prnn> <out.png> [--model <id | model dir>] [--backend …]
+ *   npm run codec -- encode <image.png | folder>… <out.prnn> --model <id | model dir> [--backend cpu|wasm|webgpu]
+ *   npm run codec -- decode <in.prnn> <out.png | folder> [--only 1,3] [--model <id | model dir>] [--backend …]
  *   npm run codec -- info <in.prnn>
+ *
+ * encode takes one or more PNGs (a folder stands for its .png files, by name) and writes one file: one image
+ * as format version 1, several as version 2 (one header for all: src/core/codec/format.ts); the order of the
+ * inputs is the order of the images in the file (file names are not stored). decode writes one image to the
+ * PNG named, or, given a folder (made if needed), every image as <folder>/<file name>-001.png, -002.png, …;
+ * a file of several images needs a folder, or --only with one number. --only picks images (1-based).
  *
  * --model takes a shipped model's id (public/models/<id>/) or a folder holding model.json + weights.bin
  * (its folder name is then the id written in the file). Encoding uses the codec's default engine: the
@@ -13,8 +19,8 @@
  * it was made on unless --backend says otherwise (such files decode only on the backend family that made
  * them: see README, "Lossless compression"), a "js" file on any.
  *
- * The image must have the model's size (e.g. 32×32 for Emoji-32, 28×28 for MNIST): nothing is resized, since
- * the file must restore exactly this PNG's pixels. RGB models take opaque PNGs; binary models take
+ * The images must have the model's size (e.g. 32×32 for Emoji-32, 28×28 for MNIST): nothing is resized, since
+ * the file must restore exactly these PNGs' pixels. RGB models take opaque PNGs; binary models take
  * black-and-white PNGs (every pixel 0 or 255). The last line of encode and decode is one JSON object.
  */
 import * as fs from 'node:fs/promises';
@@ -24,15 +30,20 @@ import { PNG } from 'pngjs';
 import { setupNodeBackend } from './lib/nodeBackend';
 
 const HELP = `Usage:
-  codec encode <image.png> <out.prnn> --model <id | model dir> [--backend cpu|wasm|webgpu]
-  codec decode <in.prnn> <out.png> [--model <id | model dir>] [--backend cpu|wasm|webgpu]
-  codec info <in.prnn>`;
+  codec encode <image.png | folder>... <out.prnn> --model <id | model dir> [--backend cpu|wasm|webgpu]
+      one image or more (a folder: its .png files, by name) into one .prnn file, in the order given
+  codec decode <in.prnn> <out.png | folder> [--only 1,3] [--model <id | model dir>] [--backend cpu|wasm|webgpu]
+      a file of one image: to out.png (or into a folder); of several: into the folder (made if needed) as
+      <name>-001.png, <name>-002.png, ...; --only picks images by number (1-based; one image may go to a .png)
+  codec info <in.prnn>
+      the header and the images the file holds`;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     model: { type: 'string' },
     backend: { type: 'string' },
+    only: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -44,11 +55,25 @@ function fail(msg: string): never {
   console.error(`codec: ${msg}`);
   process.exit(2);
 }
-const [command, input, output] = positionals;
+const [command, ...rest] = positionals;
+const IMAGE_EXT = /\.(png|jpe?g|webp|gif|avif|bmp)$/i;
+let inputs: string[] = [];
+let input: string | undefined;
+let output: string | undefined;
 if (command === 'info') {
+  input = rest[0];
   if (!input) fail(`info needs a .prnn file\n${HELP}`);
-} else if (command !== 'encode' && command !== 'decode') fail(`${command ? `unknown command "${command}"` : 'no command'}\n${HELP}`);
-else if (!input || !output) fail(`${command} needs an input and an output file\n${HELP}`);
+} else if (command === 'encode') {
+  if (rest.length < 2) fail(`encode needs one image or more and the .prnn file to write\n${HELP}`);
+  inputs = rest.slice(0, -1);
+  output = rest.at(-1)!;
+  input = inputs.join(', ');
+  // `encode a.png b.png` would otherwise overwrite b.png with a .prnn file
+  if (IMAGE_EXT.test(output)) fail(`the last argument, ${output}, is the .prnn file to write, but it looks like an image: name the output file last (e.g. out.prnn)`);
+} else if (command === 'decode') {
+  if (rest.length !== 2) fail(`decode needs a .prnn file and an output (a .png, or a folder)\n${HELP}`);
+  [input, output] = rest;
+} else fail(`${command ? `unknown command "${command}"` : 'no command'}\n${HELP}`);
 
 const { CodecError, readHeader } = await import('../src/core/codec/index');
 const { hex } = await import('../src/core/codec/hash');
@@ -80,8 +105,20 @@ function header(bytes: Uint8Array, file: string) {
 }
 
 if (command === 'info') {
-  const h = header(await readBytes(input!), input!);
-  console.log(JSON.stringify({ ...h, fingerprint: hex(h.fingerprint) }));
+  const bytes = await readBytes(input!);
+  header(bytes, input!); // refuses a damaged file with its message
+  const { readFile } = await import('../src/core/codec/format');
+  const f = readFile(bytes);
+  const dims = f.header.height * f.header.width * f.header.channels;
+  const list = f.images.map((im, k) => ({ image: k + 1, payloadBytes: im.payload.length, payloadBitsPerDim: (8 * im.payload.length) / dims }));
+  if (process.stdout.isTTY || f.images.length > 1)
+    console.log(
+      `${input}: ${bytes.length} bytes, format version ${f.header.version}, ${f.images.length} ${f.header.width}×${f.header.height} ${f.header.output === 'binary' ? 'black-and-white' : 'RGB'} image${f.images.length === 1 ? '' : 's'} ` +
+        `of the model "${f.header.modelId}" (${f.header.backend === 'js' ? 'JavaScript evaluator: decodes on any backend' : `decodes on ${f.header.backend}`}); ` +
+        `${bytes.length - f.images.reduce((s, im) => s + im.payload.length, 0)} bytes of header and framing\n` +
+        list.map((l) => `  image ${l.image}: ${l.payloadBytes} bytes of coded data = ${l.payloadBitsPerDim.toFixed(3)} bits/dim`).join('\n'),
+    );
+  console.log(JSON.stringify({ ...f.header, fingerprint: hex(f.header.fingerprint), bytes: bytes.length, list }));
   process.exit(0);
 }
 
@@ -90,6 +127,24 @@ const fileBytes = command === 'decode' ? await readBytes(input!) : null;
 const fileHeader = fileBytes ? header(fileBytes, input!) : null;
 // (a "js" file, or an encode on the default engine, loads the model on wasm: any backend would do)
 const tfjsBackend = fileHeader && fileHeader.backend !== 'js' ? fileHeader.backend : 'wasm';
+
+// Which images to decode (--only, 1-based) and where they go, checked before any model is loaded.
+let only: number[] | undefined;
+let toFolder = false;
+if (command === 'decode') {
+  const count = fileHeader!.images;
+  if (args.only !== undefined) {
+    only = args.only.split(',').map((v) => {
+      const k = Number(v.trim());
+      if (!Number.isInteger(k) || k < 1 || k > count) fail(`--only ${args.only}: ${input} holds image${count === 1 ? ' 1' : `s 1 to ${count}`}`);
+      return k - 1;
+    });
+  }
+  const isDir = await fs.stat(output!).then((st) => st.isDirectory(), () => false);
+  toFolder = isDir || /[\\/]$/.test(output!) || !/\.png$/i.test(output!);
+  if (!toFolder && (only ?? Array.from({ length: count })).length > 1)
+    fail(`${input} holds ${count} images${only ? ` (${only.length} asked)` : ''}: give a folder to write them into (e.g. ${path.join(path.dirname(output!), path.basename(output!, path.extname(output!)))}/), or one image with --only`);
+}
 const backend = await setupNodeBackend(args.backend ?? tfjsBackend).catch((e: Error) => fail(e.message));
 
 // 2. The model.
@@ -97,7 +152,7 @@ const spec = args.model ?? fileHeader?.modelId ?? fail('encode needs --model <id
 const { dir, id } = await resolveModel(spec);
 const { loadModel } = await import('../src/core/io/artifacts');
 const { fileHandler } = await import('./lib/fileIO');
-const { codecModel, decodeImage, encodeImage } = await import('../src/core/codec/index');
+const { codecModel, decodeFile, encodeFile } = await import('../src/core/codec/index');
 const { model } = await loadModel(fileHandler(dir), path.join(dir, 'model.json')).catch((e: Error) => fail(e.message));
 const cfg = model.config;
 const cm = await codecModel(model, id).catch((e: Error) => fail(e.message));
@@ -108,48 +163,109 @@ function progress(done: number, total: number): void {
   if (process.stderr.isTTY && (done % 64 === 0 || done === total)) process.stderr.write(`\r${command} ${done}/${total} sub-pixels`);
 }
 
+/** The encode inputs: files as given, a folder as its .png files sorted by name. */
+async function imageFiles(): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of inputs) {
+    const st = await fs.stat(p).catch(() => fail(`${p}: no such file or folder`));
+    if (!st.isDirectory()) out.push(p);
+    else {
+      const pngs = (await fs.readdir(p)).filter((n) => /\.png$/i.test(n)).sort();
+      if (!pngs.length) fail(`${p}: a folder with no .png file in it`);
+      out.push(...pngs.map((n) => path.join(p, n)));
+    }
+  }
+  return out;
+}
+
+/** PNG → [H,W,C] sub-pixels, refusing what the model cannot restore exactly. */
+function pixels(file: string, bytes: Uint8Array): Uint8Array {
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.from(bytes));
+  } catch (e) {
+    return fail(`${file}: not a readable PNG (${(e as Error).message})`);
+  }
+  if (png.width !== cfg.width || png.height !== cfg.height)
+    fail(`${file} is ${png.width}×${png.height}, but the model "${id}" codes ${cfg.width}×${cfg.height} images only: crop or resize it first (the app's Compress tab does this for you)`);
+  const image = new Uint8Array(dims);
+  for (let p = 0; p < cfg.width * cfg.height; p++) {
+    const [r, g, b, a] = png.data.subarray(p * 4, p * 4 + 4);
+    const where = `pixel (${p % cfg.width}, ${Math.floor(p / cfg.width)})`;
+    if (a !== 255) fail(`${file}: ${where} is not opaque (alpha ${a}); a .prnn file stores ${binary ? 'black and white' : 'RGB'} only: flatten the image onto a background first`);
+    if (binary) {
+      if (r !== g || g !== b || (r !== 0 && r !== 255))
+        fail(`${file}: ${where} is (${r}, ${g}, ${b}); the binary model "${id}" codes black-and-white images only (every pixel 0 or 255): binarise it first`);
+      image[p] = r === 255 ? 1 : 0;
+    } else image.set([r!, g!, b!], p * 3);
+  }
+  return image;
+}
+
 async function run(): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   if (command === 'encode') {
-    // 3. PNG → [H,W,C] sub-pixels, refusing what the model cannot restore exactly.
-    const bytes = await readBytes(input!);
-    let png: PNG;
-    try {
-      png = PNG.sync.read(Buffer.from(bytes));
-    } catch (e) {
-      return fail(`${input}: not a readable PNG (${(e as Error).message})`);
+    // 3. PNGs → sub-pixels → one file.
+    const files = await imageFiles();
+    let pngBytes = 0;
+    const images: Uint8Array[] = [];
+    for (const f of files) {
+      const bytes = await readBytes(f);
+      pngBytes += bytes.length;
+      images.push(pixels(f, bytes));
     }
-    if (png.width !== cfg.width || png.height !== cfg.height)
-      fail(`${input} is ${png.width}×${png.height}, but the model "${id}" codes ${cfg.width}×${cfg.height} images only: crop or resize it first (the app's Compress tab does this for you)`);
-    const image = new Uint8Array(dims);
-    for (let p = 0; p < cfg.width * cfg.height; p++) {
-      const [r, g, b, a] = png.data.subarray(p * 4, p * 4 + 4);
-      const where = `pixel (${p % cfg.width}, ${Math.floor(p / cfg.width)})`;
-      if (a !== 255) fail(`${input}: ${where} is not opaque (alpha ${a}); a .prnn file stores ${binary ? 'black and white' : 'RGB'} only: flatten the image onto a background first`);
-      if (binary) {
-        if (r !== g || g !== b || (r !== 0 && r !== 255))
-          fail(`${input}: ${where} is (${r}, ${g}, ${b}); the binary model "${id}" codes black-and-white images only (every pixel 0 or 255): binarise it first`);
-        image[p] = r === 255 ? 1 : 0;
-      } else image.set([r!, g!, b!], p * 3);
-    }
-    const enc = await encodeImage(cm, image, { onProgress: progress, engine: args.backend ? 'tfjs' : 'auto' });
-    const on = enc.header.backend === 'js' ? 'the JavaScript evaluator (decodes on any backend)' : enc.header.backend;
+    const enc = await encodeFile(cm, images, { onProgress: progress, engine: args.backend ? 'tfjs' : 'auto' });
+    const family = enc.images[0]!.header.backend;
+    const on = family === 'js' ? 'the JavaScript evaluator (decodes on any backend)' : family;
     await fs.writeFile(output!, enc.file);
     const ms = performance.now() - t0;
+    const n = images.length;
+    const payloadBytes = enc.images.reduce((s, r) => s + r.payloadBytes, 0);
+    const nllBits = enc.images.reduce((s, r) => s + r.nllBits, 0);
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(
-      `${output}: ${enc.file.length} bytes = ${((8 * enc.file.length) / dims).toFixed(3)} bits/dim (payload ${enc.payloadBytes} bytes; model NLL ${(enc.nllBits / 8).toFixed(1)} bytes = ${(enc.nllBits / dims).toFixed(3)} bits/dim); PNG input ${bytes.length} bytes; ${(ms / 1000).toFixed(2)} s on ${on}`,
+      `${output}: ${n === 1 ? '' : `${n} images, `}${enc.file.length} bytes = ${((8 * enc.file.length) / (n * dims)).toFixed(3)} bits/dim (payload ${payloadBytes} bytes; model NLL ${(nllBits / 8).toFixed(1)} bytes = ${(nllBits / (n * dims)).toFixed(3)} bits/dim); ` +
+        `PNG input${n === 1 ? '' : 's'} ${pngBytes} bytes; ${(ms / 1000).toFixed(2)} s on ${on}`,
     );
-    return { command, input, output, model: id, backend: enc.header.backend, bytes: enc.file.length, payloadBytes: enc.payloadBytes, fileBitsPerDim: (8 * enc.file.length) / dims, nllBitsPerDim: enc.nllBits / dims, pngBytes: bytes.length, ms: Math.round(ms) };
+    return {
+      command,
+      input: n === 1 ? files[0] : files,
+      output,
+      model: id,
+      backend: family,
+      images: n,
+      version: enc.file[4],
+      bytes: enc.file.length,
+      payloadBytes,
+      fileBitsPerDim: (8 * enc.file.length) / (n * dims),
+      nllBitsPerDim: nllBits / (n * dims),
+      pngBytes,
+      ms: Math.round(ms),
+    };
   }
-  const dec = await decodeImage(cm, fileBytes!, { onProgress: progress });
-  const png = new PNG({ width: cfg.width, height: cfg.height, colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false });
-  png.data = Buffer.from(binary ? dec.image.map((v) => v * 255) : dec.image);
-  await fs.writeFile(output!, PNG.sync.write(png, { colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false }));
+  // 4. A file → its images (each checked against its own pixel CRC) → PNGs.
+  const dec = await decodeFile(cm, fileBytes!, { onProgress: progress, only });
+  const count = dec.header.images;
+  if (toFolder) await fs.mkdir(output!, { recursive: true });
+  const base = path.basename(input!, path.extname(input!));
+  const digits = Math.max(3, String(count).length);
+  const written: string[] = [];
+  for (const d of dec.images) {
+    const png = new PNG({ width: cfg.width, height: cfg.height, colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false });
+    png.data = Buffer.from(binary ? d.image.map((v) => v * 255) : d.image);
+    const to = toFolder ? path.join(output!, count === 1 ? `${base}.png` : `${base}-${String(d.index + 1).padStart(digits, '0')}.png`) : output!;
+    await fs.writeFile(to, PNG.sync.write(png, { colorType: binary ? 0 : 2, inputColorType: binary ? 0 : 2, inputHasAlpha: false }));
+    written.push(to);
+  }
   const ms = performance.now() - t0;
+  const n = dec.images.length;
   if (process.stderr.isTTY) process.stderr.write('\n');
-  console.log(`${output}: ${cfg.width}×${cfg.height} ${binary ? 'black-and-white' : 'RGB'} image restored from ${input} (pixel checksum verified); ${(ms / 1000).toFixed(2)} s on ${dec.header.backend === 'js' ? 'the JavaScript evaluator' : backend}`);
-  return { command, input, output, model: id, backend: dec.header.backend === 'js' ? 'js' : backend, ms: Math.round(ms), checksum: 'ok' };
+  console.log(
+    `${n === 1 ? written[0] : `${output} (${n} images: ${path.basename(written[0]!)} … ${path.basename(written.at(-1)!)})`}: ${cfg.width}×${cfg.height} ${binary ? 'black-and-white' : 'RGB'} ` +
+      `image${n === 1 ? '' : 's'} restored from ${input}${count > 1 ? ` (${count} in the file)` : ''} (pixel checksum${n === 1 ? '' : 's'} verified); ` +
+      `${(ms / 1000).toFixed(2)} s on ${dec.header.backend === 'js' ? 'the JavaScript evaluator' : backend}`,
+  );
+  return { command, input, output: n === 1 ? written[0] : written, model: id, backend: dec.header.backend === 'js' ? 'js' : backend, images: n, ms: Math.round(ms), checksum: 'ok' };
 }
 
 try {
