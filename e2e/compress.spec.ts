@@ -223,6 +223,36 @@ test('at 390 px wide (a phone) the tab, its surprise map and its table fit the p
   await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-col', '6');
 });
 
+test('a file of several pictures (format version 2) decodes them all, each checked; a cut one is refused naming the picture', async ({ page }) => {
+  await open(page, { model: EMOJI, tab: 'compress', autostart: 0, backend: 'cpu' });
+  await waitModel(page, EMOJI);
+  const a = await compressTestImage(page, 0);
+  const b = await compressTestImage(page, 1);
+  // The two files made here, put in one (as npm run codec -- encode a.png b.png all.prnn writes it)
+  const { readFile: parse, writeFileV2 } = await import('../src/core/codec/format');
+  const [pa, pb] = [parse(Uint8Array.from(a.file)), parse(Uint8Array.from(b.file))];
+  const { images: _, version: __, ...shared } = pa.header;
+  const both = writeFileV2(shared, [pa.images[0]!, pb.images[0]!]);
+  expect(both.length).toBeLessThan(a.file.length + b.file.length - 30);
+
+  await decode(page, 'both.prnn', both);
+  await expect(page.getByTestId('decode-panel')).toHaveAttribute('data-status', 'done');
+  const verdict = page.getByTestId('decode-verdict');
+  await expect(verdict).toHaveAttribute('data-count', '2');
+  await expect(verdict).toContainText('2 pictures decoded');
+  await expect(verdict).toContainText('One of them is identical to the picture compressed above');
+  const state = await page.evaluate(() => {
+    const d = window.__pixelrnn!.state().compress.decode;
+    return { image: Array.from(d.image!), count: d.count };
+  });
+  expect(state.count).toBe(2);
+  expect(state.image).toEqual([...a.source, ...b.source]);
+
+  await decode(page, 'cut.prnn', both.subarray(0, both.length - 20));
+  await expect(page.getByTestId('decode-refusal')).toHaveAttribute('data-kind', 'truncated');
+  await expect(page.getByTestId('decode-refusal')).toContainText('ends inside image 2 of 2');
+});
+
 for (const id of [MNIST, 'test-mnist-rowlstm']) {
   test(`on WebGPU, ${id} round-trips a test image exactly`, async ({ page }) => {
     await open(page, { model: id, tab: 'compress', autostart: 0, backend: 'webgpu' });

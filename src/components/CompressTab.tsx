@@ -18,6 +18,8 @@ import { TestGallery } from './TestGallery';
 import { SurpriseMap } from './SurpriseMap';
 
 const bitsPerDim = (bytes: number, dims: number) => ((8 * bytes) / dims).toFixed(3);
+/** A decoded file of several pictures shows this many at most (one canvas; the rest are decoded and checked too). */
+const SHOW_AT_MOST = 256;
 
 /** A picture → a .prnn file holding it in about its negative log-likelihood; a .prnn file → the picture. */
 export function CompressTab() {
@@ -234,7 +236,10 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
         >
           <span className="label">Decode a .prnn file</span>
           <input type="file" accept=".prnn,application/octet-stream" data-testid="prnn-upload" onChange={(e) => take(e.target.files?.[0])} />
-          <span className="hint">Drop a file here or pick one. It decodes with the model loaded now, on the backend the file was made on (a file of the portable JavaScript evaluator, on any).</span>
+          <span className="hint">
+            Drop a file here or pick one. It decodes with the model loaded now, on the backend the file was made on (a file of the portable JavaScript evaluator, on any).
+            A file of several pictures (<code>npm run codec -- encode a.png b.png … all.prnn</code>) decodes them all.
+          </span>
         </label>
         <div className="field">
           {decode.fileName && (
@@ -253,7 +258,7 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
               </button>
             </div>
           )}
-          {decode.status === 'done' && decode.image && decode.config && (
+          {decode.status === 'done' && decode.image && decode.config && decode.count <= 1 && (
             <div className="decoded">
               <ImageGrid images={decode.image} count={1} config={decode.config} zoom={zoom} label="The decoded picture" testId="decoded-image" />
               <p className="ok" data-testid="decode-verdict">
@@ -261,6 +266,26 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
                 pixels match the checksum recorded in the file.
                 {decode.sameAsSource === true && ' They are identical to the picture compressed above.'}
                 {decode.sameAsSource === false && ' (A different picture from the one compressed above.)'}
+              </p>
+            </div>
+          )}
+          {decode.status === 'done' && decode.image && decode.config && decode.count > 1 && (
+            <div className="decoded">
+              <ImageGrid
+                images={decode.image.subarray(0, Math.min(decode.count, SHOW_AT_MOST) * decode.config.height * decode.config.width * decode.config.channels)}
+                count={Math.min(decode.count, SHOW_AT_MOST)}
+                config={decode.config}
+                zoom={3}
+                maxCols={16}
+                label={`The ${decode.count} decoded pictures`}
+                testId="decoded-image"
+              />
+              <p className="ok" data-testid="decode-verdict" data-count={decode.count}>
+                ✓ Matches: {decode.count} pictures decoded in {(decode.ms / 1000).toFixed(2)} s{' '}
+                {decode.backend === 'js' ? 'by the portable JavaScript evaluator' : `on ${decode.backend}`}, and each one's pixels match the checksum recorded for it in the
+                file.
+                {decode.count > SHOW_AT_MOST && ` The first ${SHOW_AT_MOST} are shown.`}
+                {decode.sameAsSource === true && ' One of them is identical to the picture compressed above.'}
               </p>
             </div>
           )}

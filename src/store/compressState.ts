@@ -1,14 +1,10 @@
 /** The Compress tab's slice of the app state (state.ts holds it as `compress`); actions/compress.ts writes it. */
 import type { BackendFamily, CodecErrorKind } from '../core/codec/index';
 import type { ModelConfig } from '../core/models/config';
-import type { BaselineSizes } from '../worker/codecProtocol';
+import type { BaselineSizes, CodecProgress, Compressed } from '../worker/codecProtocol';
 
-export interface CodecProgressState {
-  done: number;
-  total: number;
-  /** Before coding starts: what the worker is doing (loading the model on its backend). */
-  note?: string;
-}
+/** The worker's progress events, as the page keeps them. */
+export type CodecProgressState = CodecProgress;
 
 export interface CompressState {
   /** The picture being compressed [H,W,C], in the model's value range. */
@@ -19,18 +15,8 @@ export interface CompressState {
   encode: {
     status: 'idle' | 'running' | 'done' | 'cancelled' | 'refused' | 'error';
     progress: CodecProgressState;
-    /** The finished file and what it cost, for the model and picture it was made with. */
-    result: {
-      file: Uint8Array;
-      headerBytes: number;
-      payloadBytes: number;
-      modelBits: Float64Array;
-      nllBits: number;
-      backend: BackendFamily;
-      ms: number;
-      modelId: string;
-      config: ModelConfig;
-    } | null;
+    /** The finished file and what it cost (the worker's answer), for the model and picture it was made with. */
+    result: (Compressed & { modelId: string; config: ModelConfig }) | null;
     error: string | null;
   };
   /** PNG / WebP-lossless sizes of the same picture (null while measuring). */
@@ -45,10 +31,14 @@ export interface CompressState {
     fileModel: string | null;
     fileBackend: BackendFamily | null;
     progress: CodecProgressState;
-    /** The decoded picture [H,W,C] (its pixel checksum held) and its shape. */
+    /** The decoded pictures [count,H,W,C] (each one's pixel checksum held), how many, and their shape. */
     image: Uint8Array | null;
+    count: number;
     config: ModelConfig | null;
-    /** Whether the decoded pixels equal the picture compressed on this page (null: nothing to compare). */
+    /**
+     * Whether the decoded pixels equal the picture compressed on this page (null: nothing to compare); for a
+     * file of several pictures, whether one of them does.
+     */
     sameAsSource: boolean | null;
     backend: BackendFamily | null;
     ms: number;
@@ -65,5 +55,5 @@ export const initialCompress: CompressState = {
   encode: { status: 'idle', progress: { done: 0, total: 0 }, result: null, error: null },
   baselines: null,
   picked: null,
-  decode: { status: 'idle', fileName: null, fileBytes: 0, fileModel: null, fileBackend: null, progress: { done: 0, total: 0 }, image: null, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, error: null },
+  decode: { status: 'idle', fileName: null, fileBytes: 0, fileModel: null, fileBackend: null, progress: { done: 0, total: 0 }, image: null, count: 0, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, error: null },
 };

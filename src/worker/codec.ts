@@ -5,7 +5,7 @@
  * for the tfjs path on a backend; to decode, the backend the file names (any for a 'js' file). A refusal of the codec (CodecError)
  * comes back as a value with its kind, so the page shows it as a refusal, not as a failure of the worker.
  */
-import { CodecError, codecModel, decodeImage, encodeImage, headerBytes, readHeader, type CodecModel } from '../core/codec/index';
+import { CodecError, codecModel, decodeFile, encodeImage, headerBytes, readHeader, type CodecModel } from '../core/codec/index';
 import type { PixelModel } from '../core/index';
 import { useBackend } from '../gpu/backend';
 import type { BackendName } from '../gpu/names';
@@ -100,10 +100,13 @@ export const codecHandlers: Handlers<CodecApi> = {
       const same = held && held.key === models.sourceKey(source) && held.id === modelId ? held.backend : undefined;
       const backend = decodeBackend((await environment()).probes, header.backend, same);
       if (!backend.ok) throw new CodecError('backend', backend.message);
-      const cm = await hold(source, modelId, backend.name, ctx, header.height * header.width * header.channels);
+      const per = header.height * header.width * header.channels;
+      const cm = await hold(source, modelId, backend.name, ctx, header.images * per);
       const started = performance.now();
-      const dec = await decodeImage(cm, file, { onProgress: progress(ctx), signal: ctx.signal });
-      return { ok: true as const, image: dec.image, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started };
+      const dec = await decodeFile(cm, file, { onProgress: progress(ctx), signal: ctx.signal });
+      const image = new Uint8Array(dec.images.length * per);
+      dec.images.forEach((d, k) => image.set(d.image, k * per));
+      return { ok: true as const, image, count: dec.images.length, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started };
     });
     return out.ok ? withTransfer(out, [out.image.buffer as ArrayBuffer]) : out;
   },

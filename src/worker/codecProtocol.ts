@@ -57,8 +57,12 @@ export interface RestoreArgs {
 export type RestoreResult =
   | {
       ok: true;
-      /** [H,W,C], checked against the pixel CRC recorded in the file. */
+      /**
+       * Every image of the file, [count,H,W,C] one after the other (a file may hold several: format
+       * version 2), each checked against its own pixel CRC.
+       */
       image: Uint8Array;
+      count: number;
       modelId: string;
       backend: BackendFamily;
       ms: number;
@@ -77,7 +81,7 @@ export interface BaselineSizes {
 export type CodecApi = {
   /** Codes an image with the model (the cached sampler's logits, on the backend codecBackend.ts picks). */
   compress: Method<CompressArgs, CompressResult, CodecProgress>;
-  /** Decodes a .prnn file with the model, on the backend the file names, or says why it cannot. */
+  /** Decodes a .prnn file (all its images) with the model, on the backend the file names, or says why it cannot. */
   restore: Method<RestoreArgs, RestoreResult, CodecProgress>;
   /** PNG and WebP-lossless sizes of an image [H,W,C] of the loaded model's shape. */
   baselines: Method<{ image: Uint8Array; height: number; width: number; channels: 1 | 3; binary: boolean }, BaselineSizes>;

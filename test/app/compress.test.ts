@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBits, heatColour, pixelBits, scaleMax, scalePosition, scaleTicks, STOPS, surpriseRGBA } from '../../src/canvas/surprise';
-import { bitsPerPixel } from '../../src/core/codec';
+import { bitsPerPixel, codecModel, encodeFile } from '../../src/core/codec';
 import { nllPerImage } from '../../src/core/likelihood';
 import { createModel, type PixelModel } from '../../src/core/models/pixelModel';
 import { mulberry32 } from '../../src/core/random';
@@ -194,6 +194,24 @@ describe('codec worker handlers', () => {
     expect(dec.backend).toBe('js');
     expect([...dec.image]).toEqual([...image]);
     expect(c.events.at(-1)).toEqual({ done: 75, total: 75 });
+  });
+
+  it('restores every picture of a multi-image file (format version 2), one after the other, with progress over them all', async () => {
+    const rng = mulberry32(12);
+    const pictures = [image, ...Array.from({ length: 2 }, () => Uint8Array.from({ length: 75 }, () => Math.floor(rng.next() * 256)))];
+    // made outside the worker with the same seeded weights (the file's fingerprint must match the worker's model)
+    const { file } = await encodeFile(await codecModel(model, 'tiny'), pictures);
+    expect(file[4]).toBe(2);
+    const c = ctx();
+    const dec = unwrap(await expectNoLeak(() => handlers.restore({ file: file.slice(), modelId: 'tiny', source }, c)));
+    if (!dec.ok) throw new Error(dec.message);
+    expect(dec.count).toBe(3);
+    expect([...dec.image]).toEqual(pictures.flatMap((p) => [...p]));
+    expect(c.events.at(-1)).toEqual({ done: 225, total: 225 });
+    // cut inside the second picture: refused, naming it
+    const cut = unwrap(await handlers.restore({ file: file.slice(0, 40 + 75), modelId: 'tiny', source }, ctx()));
+    expect(cut).toMatchObject({ ok: false, kind: 'truncated' });
+    expect((cut as { message: string }).message).toMatch(/ends inside image 2 of 3/);
   });
 
   it('returns the codec\'s refusals as values with their kind', async () => {

@@ -147,7 +147,7 @@ export function pickSurprisePixel(row: number, col: number): void {
 }
 
 /**
- * Decodes a .prnn file with the loaded model. The codec refuses a damaged file, another model's, another
+ * Decodes a .prnn file (every picture in it: a file may hold several) with the loaded model. The codec refuses a damaged file, another model's, another
  * backend's, and a result whose pixel checksum fails: each refusal is shown with its message.
  */
 export async function restoreFile(file: Blob, name: string): Promise<void> {
@@ -165,7 +165,7 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
     let total = 0;
     try {
       const h = readHeader(bytes);
-      total = h.height * h.width * h.channels;
+      total = h.images * h.height * h.width * h.channels; // a file may hold several pictures
       patchDecode({ fileModel: h.modelId, fileBackend: h.backend });
     } catch (e) {
       const err = e as Error & { kind?: NonNullable<CompressState['decode']['refusal']>['kind'] };
@@ -185,8 +185,10 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
     if (!current()) return;
     if (!out.ok) return refuse(out.kind, out.message);
     const source = getState().compress.source;
-    const sameAsSource = source && source.length === out.image.length ? source.every((v, i) => v === out.image[i]) : null;
-    patchDecode({ status: 'done', progress: { done: total, total }, image: out.image, config, sameAsSource, backend: out.backend, ms: out.ms });
+    const per = out.image.length / out.count;
+    const sameAsSource =
+      source && source.length === per ? Array.from({ length: out.count }, (_, k) => k * per).some((at) => source.every((v, i) => v === out.image[at + i])) : null;
+    patchDecode({ status: 'done', progress: { done: total, total }, image: out.image, count: out.count, config, sameAsSource, backend: out.backend, ms: out.ms });
   } catch (e) {
     if (current()) patchDecode(cancelled(e) ? { status: 'cancelled' } : { status: 'error', error: (e as Error).message });
   } finally {
