@@ -106,9 +106,14 @@ export function ModelPicker() {
 export function describeScore(score: CardScore): string {
   switch (score.kind) {
     case 'test': {
-      const bits = score.bitsPerDim !== null ? `${score.bitsPerDim.toFixed(3)} bits/dim` : null;
-      if (score.nll === null) return `Test ${bits}.`;
-      return `Test NLL ${score.nll.toFixed(2)} nats/image${bits ? ` (${bits})` : ''}.`;
+      const figure = (nll: number | null, bitsPerDim: number | null) => {
+        const bits = bitsPerDim !== null ? `${bitsPerDim.toFixed(3)} bits/dim` : null;
+        return nll === null ? bits! : `${nll.toFixed(2)} nats/image${bits ? ` (${bits})` : ''}`;
+      };
+      const plain = figure(score.nll, score.bitsPerDim);
+      if (score.givenClass)
+        return `Test NLL ${plain} drawing any class; ${figure(score.givenClass.nll, score.givenClass.bitsPerDim)} given each image's class.`;
+      return score.nll === null ? `Test ${plain}.` : `Test NLL ${plain}.`;
     }
     case 'heldOut':
       return `Fine-tuned from ${score.baseTitle}: ${score.bitsPerDim.toFixed(3)} bits/dim on ${score.images ?? 'its'} held-out image${score.images === 1 ? '' : 's'} of your upload${score.step !== null ? ` (step ${score.step})` : ''}. It has no test figure of its own.`;

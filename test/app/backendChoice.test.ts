@@ -169,6 +169,23 @@ describe('the best model of each dataset', () => {
     expect(bestModel(entries(), 'mnist')!.id).toBe('mnist-rowlstm');
   });
 
+  it('ranks a class-conditional model by its figure given none, not given the class', () => {
+    const withClass = [
+      ...entries(),
+      {
+        id: 'mnist-gated-class',
+        dataset: 'mnist',
+        arch: 'gated' as const,
+        title: 'Gated PixelCNN (class-conditional)',
+        kind: 'shipped' as const,
+        source: { kind: 'url' as const, url: 'http://x/models/mnist-gated-class/model.json' },
+        // given the class it beats the Row LSTM's 90.28; given none it does not
+        test: testScore({ testNll: 88.0, test: { natsPerImage: 88.0, unconditional: { natsPerImage: 91.0 } } }) ?? undefined,
+      },
+    ];
+    expect(bestModel(withClass as ModelEntry[], 'mnist')!.id).toBe('mnist-rowlstm');
+  });
+
   it('follows the cards when a model is retrained', () => {
     const retrained = entries().map((m) => (m.id === 'emoji32-rowlstm' ? { ...m, test: { bitsPerDim: 2.1, nll: 4400 } } : m));
     expect(bestModel(retrained, 'emoji32')!.id).toBe('emoji32-rowlstm');

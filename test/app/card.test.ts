@@ -42,9 +42,23 @@ describe('model card schema', () => {
       const card = parseCard(raw, id);
       const score = cardScore(card);
       expect(score.kind, id).toBe('test');
-      if (score.kind === 'test') expect(score.nll).toBe((raw as { testNll: number }).testNll);
+      // a class-conditional model is scored by its figure given none (p(x), comparable with the others)
+      const r = raw as { testNll: number; test?: { unconditional?: { natsPerImage: number } } };
+      if (score.kind === 'test') expect(score.nll).toBe(r.test?.unconditional?.natsPerImage ?? r.testNll);
       expect(typeof card.dataset?.name).toBe('string');
     }
+  });
+
+  it('scores a class-conditional model by its NLL given none, and says both figures', () => {
+    const card = parseCard({
+      test: { split: 'test', images: 10000, natsPerImage: 84.2, bitsPerDim: 0.155, given: 'the true class of each image', unconditional: { natsPerImage: 86.5, bitsPerDim: 0.159 } },
+      testNll: 84.2,
+    });
+    const score = cardScore(card);
+    expect(score).toEqual({ kind: 'test', nll: 86.5, bitsPerDim: 0.159, givenClass: { nll: 84.2, bitsPerDim: 0.155 } });
+    expect(describeScore(score)).toBe(
+      "Test NLL 86.50 nats/image (0.159 bits/dim) drawing any class; 84.20 nats/image (0.155 bits/dim) given each image's class.",
+    );
   });
 
   it('refuses a malformed card with the source and the field it gets wrong', () => {

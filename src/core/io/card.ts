@@ -236,8 +236,12 @@ function upgradeOldFineTune(card: Record<string, unknown>): void {
 
 /** What a card says about how good its model is, for the picker and the ranking. */
 export type CardScore =
-  /** Test likelihood of a trained model (scripts/ship.ts). */
-  | { kind: 'test'; nll: number | null; bitsPerDim: number | null }
+  /**
+   * Test likelihood of a trained model (scripts/ship.ts). For a class-conditional model, `nll` and `bitsPerDim`
+   * are given none (its model of p(x), comparable with the unconditional models') and `givenClass` holds the
+   * figures given each image's true class.
+   */
+  | { kind: 'test'; nll: number | null; bitsPerDim: number | null; givenClass?: { nll: number; bitsPerDim: number | null } }
   /** A fine-tune measured on the images it held out from the person's upload. */
   | { kind: 'heldOut'; bitsPerDim: number; images: number | null; step: number | null; baseTitle: string }
   /** A fine-tune with no evaluation yet. */
@@ -253,6 +257,11 @@ export function cardScore(card: ModelCard): CardScore {
       : { kind: 'fineTuned', baseTitle: ft.baseTitle };
   }
   if (card.untrained) return { kind: 'untrained' };
+  const none = card.test?.unconditional;
+  if (none && card.test) {
+    const given = { nll: card.test.natsPerImage, bitsPerDim: card.test.bitsPerDim ?? null };
+    return { kind: 'test', nll: none.natsPerImage, bitsPerDim: none.bitsPerDim ?? null, givenClass: given };
+  }
   const nll = card.testNll ?? card.test?.natsPerImage ?? null;
   const bitsPerDim = card.testBitsPerDim ?? card.test?.bitsPerDim ?? card.bitsPerDim ?? null;
   return nll === null && bitsPerDim === null ? { kind: 'none' } : { kind: 'test', nll, bitsPerDim };
