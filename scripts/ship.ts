@@ -5,7 +5,9 @@
  * WebP-lossless on the same test images (scripts/codec-baselines.ts, cached in
  * public/models/emoji32-codec-baselines.json).
  *
- *   npx tsx scripts/ship.ts --run runs/mnist-pixelcnn --id mnist-pixelcnn [--limit N] [--backend wasm]
+ *   npx tsx scripts/ship.ts --run runs/mnist-pixelcnn --id mnist-pixelcnn [--limit N] [--backend wasm] [--batch B]
+ *   (--batch: images per forward pass of the test evaluation; larger batches amortise the recurrent models'
+ *   per-op cost, the figure is the same)
  *   npx tsx scripts/ship.ts --table      (prints the README's table of shipped models from their cards)
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     id: { type: 'string' },
     title: { type: 'string' },
     limit: { type: 'string' },
+    batch: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     table: { type: 'boolean', default: false },
     // Only (re)compute the small check subset of an already shipped model (--run public/models/<id>).
@@ -93,7 +96,7 @@ async function ship(run: string, id: string): Promise<void> {
   }
 
   // 1) test NLL, measured by the project's eval command
-  const evalArgs = ['scripts/eval.ts', run, '--split', 'test', '--backend', values.backend!, ...(values.limit ? ['--limit', values.limit] : [])];
+  const evalArgs = ['scripts/eval.ts', run, '--split', 'test', '--backend', values.backend!, ...(values.limit ? ['--limit', values.limit] : []), ...(values.batch ? ['--batch', values.batch] : [])];
   console.log(`$ npm run eval -- ${evalArgs.slice(1).join(' ')}`);
   const test = lastJson(evalArgs);
   card.test = {
