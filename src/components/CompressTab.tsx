@@ -275,7 +275,7 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
                 images={decode.image.subarray(0, Math.min(decode.count, SHOW_AT_MOST) * decode.config.height * decode.config.width * decode.config.channels)}
                 count={Math.min(decode.count, SHOW_AT_MOST)}
                 config={decode.config}
-                zoom={3}
+                zoom={Math.max(3, Math.floor(zoom / 2))}
                 maxCols={16}
                 label={`The ${decode.count} decoded pictures`}
                 testId="decoded-image"
