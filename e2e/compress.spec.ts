@@ -223,7 +223,7 @@ test('at 390 px wide (a phone) the tab, its surprise map and its table fit the p
   await expect(page.getByTestId('surprise-readout')).toHaveAttribute('data-col', '6');
 });
 
-test('a file of several pictures (format version 2) decodes them all, each checked; a cut one is refused naming the picture', async ({ page }) => {
+test('a file of several pictures (format version 2) decodes them all, each checked; a cut one gives back its whole pictures and says what is lost', async ({ page }) => {
   await open(page, { model: EMOJI, tab: 'compress', autostart: 0, backend: 'cpu' });
   await waitModel(page, EMOJI);
   const a = await compressTestImage(page, 0);
@@ -248,9 +248,26 @@ test('a file of several pictures (format version 2) decodes them all, each check
   expect(state.count).toBe(2);
   expect(state.image).toEqual([...a.source, ...b.source]);
 
+  // Cut inside the second picture: the first, stored whole, is still decoded (and checked), and the loss is said
   await decode(page, 'cut.prnn', both.subarray(0, both.length - 20));
+  await expect(page.getByTestId('decode-panel')).toHaveAttribute('data-status', 'done');
+  const lost = page.getByTestId('decode-truncated');
+  await expect(lost).toHaveAttribute('data-total', '2');
+  await expect(lost).toContainText('ends inside image 2 of 2');
+  await expect(lost).toContainText('the other 1 of its 2 are lost');
+  await expect(page.getByTestId('decode-verdict')).toContainText('pixels match the checksum');
+  const first = await page.evaluate(() => {
+    const d = window.__pixelrnn!.state().compress.decode;
+    return { image: Array.from(d.image!), count: d.count };
+  });
+  expect(first).toEqual({ image: a.source, count: 1 });
+  // Cut inside the first: nothing whole to show, refused
+  const second = pb.images[0]!.payload.length;
+  const endOfFirst = both.length - 4 - (second + 1 + (second < 128 ? 1 : 2));
+  await decode(page, 'cut1.prnn', both.subarray(0, endOfFirst - 3));
   await expect(page.getByTestId('decode-refusal')).toHaveAttribute('data-kind', 'truncated');
-  await expect(page.getByTestId('decode-refusal')).toContainText('ends inside image 2 of 2');
+  await expect(page.getByTestId('decode-refusal')).toContainText('ends inside image 1 of 2');
+  await expect(page.getByTestId('decode-truncated')).toHaveCount(0);
 });
 
 for (const id of [MNIST, 'test-mnist-rowlstm']) {

@@ -9,7 +9,9 @@
  * as format version 1, several as version 2 (one header for all: src/core/codec/format.ts); the order of the
  * inputs is the order of the images in the file (file names are not stored). decode writes one image to the
  * PNG named, or, given a folder (made if needed), every image as <folder>/<file name>-001.png, -002.png, …;
- * a file of several images needs a folder, or --only with one number. --only picks images (1-based).
+ * a file of several images needs a folder, or --only with one number. --only picks images (1-based). A file
+ * of several images cut short (a broken download) still gives the images stored whole before the cut, each
+ * checked against its own pixel CRC; decode then says what is lost and exits with code 3 (refusals: code 2).
  *
  * --model takes a shipped model's id (public/models/<id>/) or a folder holding model.json + weights.bin
  * (its folder name is then the id written in the file). Encoding uses the codec's default engine: the
@@ -96,9 +98,9 @@ async function resolveModel(spec: string): Promise<{ dir: string; id: string }> 
   return fail(`no model "${spec}": give a shipped model's id (a folder of public/models/) or a folder holding model.json`);
 }
 
-function header(bytes: Uint8Array, file: string) {
+function header(bytes: Uint8Array, file: string, salvage = false) {
   try {
-    return readHeader(bytes);
+    return readHeader(bytes, { salvage });
   } catch (e) {
     return fail(`${file}: ${(e as Error).message}`);
   }
@@ -124,7 +126,8 @@ if (command === 'info') {
 
 // 1. The backend: for decoding, the file's own unless told otherwise.
 const fileBytes = command === 'decode' ? await readBytes(input!) : null;
-const fileHeader = fileBytes ? header(fileBytes, input!) : null;
+// (a multi-image file cut short decodes the images stored whole before the cut: see the end of run())
+const fileHeader = fileBytes ? header(fileBytes, input!, true) : null;
 // (a "js" file, or an encode on the default engine, loads the model on wasm: any backend would do)
 const tfjsBackend = fileHeader && fileHeader.backend !== 'js' ? fileHeader.backend : 'wasm';
 
@@ -244,8 +247,8 @@ async function run(): Promise<Record<string, unknown>> {
     };
   }
   // 4. A file → its images (each checked against its own pixel CRC) → PNGs.
-  const dec = await decodeFile(cm, fileBytes!, { onProgress: progress, only });
-  const count = dec.header.images;
+  const dec = await decodeFile(cm, fileBytes!, { onProgress: progress, only, salvage: true });
+  const count = dec.truncated?.total ?? dec.header.images; // a file cut short keeps its images' numbers
   if (toFolder) await fs.mkdir(output!, { recursive: true });
   const base = path.basename(input!, path.extname(input!));
   const digits = Math.max(3, String(count).length);
@@ -265,8 +268,17 @@ async function run(): Promise<Record<string, unknown>> {
       `image${n === 1 ? '' : 's'} restored from ${input}${count > 1 ? ` (${count} in the file)` : ''} (pixel checksum${n === 1 ? '' : 's'} verified); ` +
       `${(ms / 1000).toFixed(2)} s on ${dec.header.backend === 'js' ? 'the JavaScript evaluator' : backend}`,
   );
-  return { command, input, output: n === 1 ? written[0] : written, model: id, backend: dec.header.backend === 'js' ? 'js' : backend, images: n, ms: Math.round(ms), checksum: 'ok' };
+  const result = { command, input, output: n === 1 ? written[0] : written, model: id, backend: dec.header.backend === 'js' ? 'js' : backend, images: n, ms: Math.round(ms), checksum: 'ok' };
+  if (!dec.truncated) return result;
+  // Cut short: what was whole is written (each image checked), the loss is said, and the exit code is 3.
+  const { total, message } = dec.truncated;
+  const whole = dec.header.images;
+  console.error(`codec: ${input}: ${message}; wrote ${n === whole ? 'every image' : `${n} of the ${whole} images`} stored whole; ${total - whole} of ${total} are lost`);
+  partial = true;
+  return { ...result, truncated: { total, whole } };
 }
+
+let partial = false;
 
 try {
   console.log(JSON.stringify(await run()));
@@ -275,4 +287,4 @@ try {
   fail(e instanceof CodecError ? `${input}: ${e.message}` : (e as Error).stack ?? String(e));
 }
 model.dispose();
-process.exit(0);
+process.exit(partial ? 3 : 0);

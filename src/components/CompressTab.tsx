@@ -289,6 +289,14 @@ function DecodePanel({ compress, zoom }: { compress: CompressState; zoom: number
               </p>
             </div>
           )}
+          {decode.status === 'done' && decode.truncated && (
+            <p className="error" role="alert" data-testid="decode-truncated" data-total={decode.truncated.total}>
+              Only part of this file arrived. {decode.truncated.message}.{' '}
+              {decode.count < decode.truncated.total
+                ? `Shown: the ${decode.count === 1 ? 'one picture' : `${decode.count} pictures`} stored whole before the cut, each checked against its own checksum; the other ${decode.truncated.total - decode.count} of its ${decode.truncated.total} are lost with the missing bytes.`
+                : 'Every picture was stored whole before the cut and each matches its own checksum; only the closing checksum of the file is missing.'}
+            </p>
+          )}
           {decode.status === 'refused' && decode.refusal && (
             <p className="error refusal" data-testid="decode-refusal" data-kind={decode.refusal.kind}>
               Refused: {decode.refusal.message}

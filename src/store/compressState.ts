@@ -44,6 +44,8 @@ export interface CompressState {
     ms: number;
     /** A refusal of the codec: its kind and message. */
     refusal: { kind: CodecErrorKind; message: string } | null;
+    /** A multi-image file cut short: the pictures above are those stored whole, of `total`; `message` says where it ends. */
+    truncated: { total: number; message: string } | null;
     error: string | null;
   };
 }
@@ -55,5 +57,5 @@ export const initialCompress: CompressState = {
   encode: { status: 'idle', progress: { done: 0, total: 0 }, result: null, error: null },
   baselines: null,
   picked: null,
-  decode: { status: 'idle', fileName: null, fileBytes: 0, fileModel: null, fileBackend: null, progress: { done: 0, total: 0 }, image: null, count: 0, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, error: null },
+  decode: { status: 'idle', fileName: null, fileBytes: 0, fileModel: null, fileBackend: null, progress: { done: 0, total: 0 }, image: null, count: 0, config: null, sameAsSource: null, backend: null, ms: 0, refusal: null, truncated: null, error: null },
 };

@@ -95,7 +95,7 @@ export const codecHandlers: Handlers<CodecApi> = {
 
   async restore({ file, modelId, source }, ctx) {
     const out = await refusals(async () => {
-      const header = readHeader(file);
+      const header = readHeader(file, { salvage: true });
       // a 'js' file decodes on whatever backend holds this model already (no reload)
       const same = held && held.key === models.sourceKey(source) && held.id === modelId ? held.backend : undefined;
       const backend = decodeBackend((await environment()).probes, header.backend, same);
@@ -103,10 +103,11 @@ export const codecHandlers: Handlers<CodecApi> = {
       const per = header.height * header.width * header.channels;
       const cm = await hold(source, modelId, backend.name, ctx, header.images * per);
       const started = performance.now();
-      const dec = await decodeFile(cm, file, { onProgress: progress(ctx), signal: ctx.signal });
+      const dec = await decodeFile(cm, file, { onProgress: progress(ctx), signal: ctx.signal, salvage: true });
       const image = new Uint8Array(dec.images.length * per);
       dec.images.forEach((d, k) => image.set(d.image, k * per));
-      return { ok: true as const, image, count: dec.images.length, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started };
+      const truncated = dec.truncated;
+      return { ok: true as const, image, count: dec.images.length, modelId: dec.header.modelId, backend: dec.header.backend, ms: performance.now() - started, ...(truncated && { truncated }) };
     });
     return out.ok ? withTransfer(out, [out.image.buffer as ArrayBuffer]) : out;
   },

@@ -66,6 +66,8 @@ export type RestoreResult =
       modelId: string;
       backend: BackendFamily;
       ms: number;
+      /** A multi-image file cut short: `image` holds the `count` images stored whole before the cut, of the `total` it announced. */
+      truncated?: { total: number; message: string };
     }
   | CodecRefusal;
 

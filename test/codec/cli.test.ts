@@ -98,6 +98,21 @@ describe('npm run codec with several images', { timeout: 240_000 }, () => {
     expect(bad.stderr).toMatch(/truncated: it ends inside image \d of 4/);
   });
 
+  it('decode of a file cut short writes the images stored whole before the cut, says what is lost, exits 3', async () => {
+    const all = await readFile(join(dir, 'all.prnn'));
+    const { readFile: parse, varintBytes } = await import('../../src/core/codec/format');
+    const entries = parse(Uint8Array.from(all)).images.map((im) => varintBytes(im.payload.length) + 1 + im.payload.length);
+    // cut 2 bytes into image 3's entry: images 1 and 2 are whole
+    const cut = all.length - 4 - entries[3]! - entries[2]! + 2;
+    await writeFile(join(dir, 'cut3.prnn'), all.subarray(0, cut));
+    const dec = await codec('decode', join(dir, 'cut3.prnn'), join(dir, 'saved'));
+    expect(dec.code, dec.stderr).toBe(3);
+    expect(dec.stderr).toMatch(/truncated: it ends inside image 3 of 4.*wrote every image stored whole; 2 of 4 are lost/);
+    expect(last(dec.stdout)).toMatchObject({ images: 2, checksum: 'ok', truncated: { total: 4, whole: 2 } });
+    expect((await readdir(join(dir, 'saved'))).sort()).toEqual(['cut3-001.png', 'cut3-002.png']);
+    for (let k = 0; k < 2; k++) expect(bitsOf(await readFile(join(dir, 'saved', `cut3-00${k + 1}.png`))), `image ${k + 1}`).toEqual(pics[k]!.bits);
+  });
+
   it('one image still makes a version 1 file, decoded to the .png named', async () => {
     const enc = await codec('encode', join(dir, 'a.png'), join(dir, 'a.prnn'), '--model', MODEL);
     expect(enc.code, enc.stderr).toBe(0);

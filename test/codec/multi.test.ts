@@ -141,6 +141,45 @@ describe('multi-image files', () => {
     expect(e.message).toMatch(/ends inside its header/);
   });
 
+  it('salvage: a file cut short gives back every image stored whole before the cut, each checked by its own CRC', async () => {
+    const p = readFile(file);
+    const start = (k: number) => file.length - 4 - p.images.slice(k).reduce((s, im) => s + varintBytes(im.payload.length) + 1 + im.payload.length, 0);
+    await expectNoLeak(async () => {
+      // every cut from the count byte to the end: the images whole before it, no more and no fewer
+      for (let cut = start(0); cut < file.length; cut++) {
+        const short = file.subarray(0, cut);
+        const e = await refusal(() => decodeFile(cm, short));
+        expect(e.kind).toBe('truncated');
+        const whole = [0, 1, 2].filter((k) => (k < 2 ? start(k + 1) : file.length - 4) <= cut).length;
+        expect(e.salvage?.file.images.length ?? 0, `cut at ${cut}`).toBe(whole);
+        if (whole === 0) {
+          await refusal(() => decodeFile(cm, short, { salvage: true }));
+          continue;
+        }
+        expect(e.message).toMatch(whole < 3 ? new RegExp(`ends inside image ${whole + 1} of 3.*first ${whole === 1 ? 'image is' : `${whole} images are`} whole`) : /inside its closing CRC.*every image is whole/);
+        // the cuts at image boundaries and the last few bytes are enough to check the decoding itself
+        if (cut !== start(1) && cut !== start(2) && cut < file.length - 4) continue;
+        const dec = await decodeFile(cm, short, { salvage: true });
+        expect(dec.truncated).toEqual({ total: 3, message: e.message });
+        expect(dec.images.map((d) => d.index)).toEqual([0, 1, 2].slice(0, whole));
+        dec.images.forEach((d, k) => expect([...d.image], `image ${k + 1}`).toEqual([...imgs[k]!]));
+      }
+    });
+    // a whole file decodes as before, with nothing said to be lost
+    expect((await decodeFile(cm, file, { salvage: true })).truncated).toBeUndefined();
+  });
+
+  it('salvage never returns a wrong image: a stored image whose bytes changed is refused by its pixel CRC', async () => {
+    const p = readFile(file);
+    const cut = file.length - 4 - (varintBytes(p.images[2]!.payload.length) + 1 + p.images[2]!.payload.length) + 3; // inside image 3
+    const changed = file.slice(0, cut);
+    const firstPayload = 6 + cm.id.length + 8 + 4 + 3 + 1 + varintBytes(p.images[0]!.payload.length) + 1;
+    changed[firstPayload + 7]! ^= 0x10; // a bit inside image 1's coded data
+    const e = await refusal(() => decodeFile(cm, changed, { salvage: true }));
+    expect(e.kind).not.toBe('truncated');
+    expect(e.message).toMatch(/image 1 of 2/);
+  });
+
   it('refuses a count that disagrees with the data (file CRC intact: written wrongly), in both directions', async () => {
     const countAt = 6 + cm.id.length + 8 + 4 + 3;
     expect(file[countAt]).toBe(3);

@@ -4,7 +4,7 @@ import type { PixelModel } from '../models/pixelModel';
 import { cachedProvider } from '../sampling/cached';
 import { logProbOf } from '../sampling/draw';
 import { jsSupports, PixelCnnEvaluator, pixelCnnWeights, type PixelCnnWeights } from '../sampling/js/pixelcnn';
-import { BACKENDS, CodecError, imageHeader, readFile, writeFile, writeImages, type BackendFamily, type PrnnFileHeader, type PrnnHeader, type TfjsBackend } from './format';
+import { BACKENDS, CodecError, imageHeader, readFile, writeFile, writeImages, type BackendFamily, type PrnnFile, type PrnnFileHeader, type PrnnHeader, type TfjsBackend } from './format';
 import { crc32, hex, weightsFingerprint } from './hash';
 import { quantize } from './quantize';
 import { findSymbol, RansDecoder, RansEncoder, RansError } from './rans';
@@ -200,10 +200,17 @@ export interface DecodeResult {
 
 /**
  * Reads a file's header (throws CodecError for a damaged or foreign file), e.g. to pick the model; `images`
- * says how many it holds. The whole file is parsed and its CRC checked.
+ * says how many it holds. The whole file is parsed and its CRC checked. With `salvage`, a multi-image file cut
+ * short gives the header with `images` = those stored whole (see `decodeFile`).
  */
-export function readHeader(file: Uint8Array): PrnnFileHeader {
-  return readFile(file).header;
+export function readHeader(file: Uint8Array, options: { salvage?: boolean } = {}): PrnnFileHeader {
+  try {
+    return readFile(file).header;
+  } catch (e) {
+    // a multi-image file cut short: the header as `decodeFile` with `salvage` will read it (its whole images)
+    if (options.salvage && e instanceof CodecError && e.salvage) return e.salvage.file.header;
+    throw e;
+  }
 }
 
 /** Decodes a file of one image (a file of several is refused: decode it with `decodeFile`). */
@@ -231,12 +238,19 @@ export interface DecodeFileOptions extends DecodeOptions {
   only?: number[];
   /** Images decoded in lockstep at a time (default 8). */
   batch?: number;
+  /**
+   * A multi-image file cut short: decode the images stored whole before the cut (each still checked against
+   * its own pixel CRC-32) instead of refusing it, and say in `truncated` what was lost. Default: refuse.
+   */
+  salvage?: boolean;
 }
 
 export interface DecodeFileResult {
   header: PrnnFileHeader;
   /** The decoded images, in the order asked, each with its place in the file (0-based) and checked against its own pixel CRC. */
   images: Array<DecodeResult & { index: number }>;
+  /** Set when `salvage` decoded part of a file cut short: how many images it announced, and the refusal it would have had. */
+  truncated?: { total: number; message: string };
 }
 
 /**
@@ -244,7 +258,15 @@ export interface DecodeFileResult {
  * refuses; a failure names the image (1-based: "image 3 of 5"). Progress counts the sub-pixels of all of them.
  */
 export async function decodeFile(cm: CodecModel, file: Uint8Array, options: DecodeFileOptions = {}): Promise<DecodeFileResult> {
-  const parsed = readFile(file);
+  let parsed: PrnnFile;
+  let truncated: DecodeFileResult['truncated'];
+  try {
+    parsed = readFile(file);
+  } catch (e) {
+    if (!(options.salvage && e instanceof CodecError && e.salvage)) throw e;
+    parsed = e.salvage.file;
+    truncated = { total: e.salvage.total, message: e.message };
+  }
   const count = parsed.images.length;
   const which = options.only ?? parsed.images.map((_, k) => k);
   for (const k of which)
@@ -263,7 +285,7 @@ export async function decodeFile(cm: CodecModel, file: Uint8Array, options: Deco
     });
     decoded.forEach((d, b) => images.push({ ...d, index: part[b]! }));
   }
-  return { header: parsed.header, images };
+  return truncated ? { header: parsed.header, images, truncated } : { header: parsed.header, images };
 }
 
 /** Decodes rANS streams with their headers in lockstep (see `decodeImages`); `label` prefixes a failure's message. */

@@ -99,10 +99,22 @@ export interface PrnnFile {
  */
 export type CodecErrorKind = 'empty' | 'not-prnn' | 'version' | 'truncated' | 'corrupt' | 'model' | 'shape' | 'backend' | 'checksum' | 'input';
 
+/**
+ * What can still be read from a multi-image file cut short: its header and the images stored whole before
+ * the cut (`file.header.images` of them), out of the `total` it announces. Nothing here is covered by the
+ * file's CRC (it was cut off): each image is trusted only once it decodes to pixels that match its own CRC-32.
+ */
+export interface Salvage {
+  file: PrnnFile;
+  total: number;
+}
+
 export class CodecError extends Error {
   constructor(
     readonly kind: CodecErrorKind,
     message: string,
+    /** Set on a 'truncated' refusal of a multi-image file that still holds whole images: see `decodeFile`'s `salvage`. */
+    readonly salvage?: Salvage,
   ) {
     super(message);
     this.name = 'CodecError';
@@ -252,6 +264,25 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   const images: PrnnImage[] = [];
   const crcHolds = (end: number) => end >= 4 && end <= bytes.length && view.getUint32(end - 4) === crc32(bytes.subarray(0, end - 4));
   const changed = () => new CodecError('corrupt', 'The file is corrupt: its CRC-32 does not match its contents (changed on disk or in transit)');
+  // Past the CRC, a bad field means a file written wrongly, not damaged: still refused, with the field named.
+  const fields = (count: number): PrnnFileHeader => {
+    let modelId: string;
+    try {
+      modelId = new TextDecoder('utf-8', { fatal: true }).decode(idBytes);
+    } catch {
+      throw new CodecError('corrupt', 'The file is corrupt: its model id is not UTF-8');
+    }
+    if (channels !== 1 && channels !== 3) throw new CodecError('corrupt', `The file is corrupt: ${channels} channels (1 or 3 expected)`);
+    if (outputCode > 1) throw new CodecError('corrupt', `The file is corrupt: unknown output kind ${outputCode}`);
+    const backend = FAMILIES[backendCode - 1];
+    if (!backend)
+      throw new CodecError(
+        'corrupt',
+        `The file is corrupt, or was written by a newer version of PixelRNN Lab: unknown backend code ${backendCode} (this version knows ${FAMILIES.map((f, i) => `${i + 1} ${f}`).join(', ')})`,
+      );
+    if (height < 1 || width < 1) throw new CodecError('corrupt', `The file is corrupt: image size ${width}×${height}`);
+    return { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, images: count };
+  };
   if (version === 1) {
     const pixelCrcHigh = bytes[at++]!;
     const payloadLength = view.getUint32(at);
@@ -280,6 +311,7 @@ export function readFile(bytes: Uint8Array): PrnnFile {
       if (crcHolds(bytes.length)) throw new CodecError('corrupt', 'The file is corrupt: its image count is unreadable (its CRC holds: it was written wrongly)');
       throw new CodecError('truncated', `The file is truncated: it ends inside its header, after ${bytes.length} bytes`);
     }
+    const countEnd = at;
     let ranOut = -1;
     for (let k = 0; k < count; k++) {
       const length = varint();
@@ -297,10 +329,26 @@ export function readFile(bytes: Uint8Array): PrnnFile {
           'corrupt',
           `The file is corrupt: it says it holds ${count} images, but its data holds ${ranOut} (it ends inside image ${ranOut + 1}); its CRC holds, so it was written wrongly`,
         );
-      throw new CodecError(
-        'truncated',
-        `The file is truncated: it ends inside image ${ranOut + 1} of ${count}, after ${bytes.length} bytes (cut short on disk or in transit, or a changed length)`,
-      );
+      // Cut short: the images stored whole before the cut can still be decoded, each checked by its own CRC.
+      // (The walk above kept 4 bytes back for the file's CRC; here the cut has taken it. A length field is
+      // always more than 4 bytes before its image's end: the coded data alone has at least 4.)
+      const whole: PrnnImage[] = [];
+      at = countEnd;
+      for (let k = 0; k < count; k++) {
+        const length = varint();
+        if (length === null || at + 1 + length > bytes.length) break;
+        whole.push({ pixelCrcHigh: bytes[at]!, payload: bytes.subarray(at + 1, at + 1 + length) });
+        at += 1 + length;
+      }
+      let salvage: Salvage | undefined;
+      try {
+        if (whole.length > 0) salvage = { file: { header: fields(whole.length), images: whole }, total: count };
+      } catch {
+        salvage = undefined; // a header that would be refused anyway offers nothing to save
+      }
+      const where = whole.length < count ? `inside image ${whole.length + 1} of ${count}` : `after its ${count} images, inside its closing CRC`;
+      const saved = !salvage ? '' : whole.length < count ? `; the first ${whole.length === 1 ? 'image is' : `${whole.length} images are`} whole and can still be decoded` : '; every image is whole and can still be decoded';
+      throw new CodecError('truncated', `The file is truncated: it ends ${where}, after ${bytes.length} bytes (cut short on disk or in transit, or a changed length)${saved}`, salvage);
     }
     if (at < dataEnd) {
       if (crcHolds(bytes.length))
@@ -311,28 +359,8 @@ export function readFile(bytes: Uint8Array): PrnnFile {
     if (!crcHolds(bytes.length)) throw changed();
     if (count === 0) throw new CodecError('corrupt', 'The file is corrupt: it holds no image');
   }
-  // Past the CRC, a bad field means a file written wrongly, not damaged: still refused, with the field named.
-  let modelId: string;
-  try {
-    modelId = new TextDecoder('utf-8', { fatal: true }).decode(idBytes);
-  } catch {
-    throw new CodecError('corrupt', 'The file is corrupt: its model id is not UTF-8');
-  }
-  if (channels !== 1 && channels !== 3) throw new CodecError('corrupt', `The file is corrupt: ${channels} channels (1 or 3 expected)`);
-  if (outputCode > 1) throw new CodecError('corrupt', `The file is corrupt: unknown output kind ${outputCode}`);
-  const backend = FAMILIES[backendCode - 1];
-  if (!backend)
-    throw new CodecError(
-      'corrupt',
-      `The file is corrupt, or was written by a newer version of PixelRNN Lab: unknown backend code ${backendCode} (this version knows ${FAMILIES.map((f, i) => `${i + 1} ${f}`).join(', ')})`,
-    );
-  if (height < 1 || width < 1) throw new CodecError('corrupt', `The file is corrupt: image size ${width}×${height}`);
-  return {
-    header: { version, modelId, fingerprint, height, width, channels, output: outputCode === 0 ? 'binary' : 'softmax256', backend, images: images.length },
-    images,
-  };
+  return { header: fields(images.length), images };
 }
-
 /** The header of image k of a parsed file, as a one-image file would have it. */
 export function imageHeader(file: PrnnFile, k: number): PrnnHeader {
   const { images: _, ...h } = file.header;

@@ -6,6 +6,6 @@
 export { bitsPerPixel, codecModel, currentBackend, decodeFile, decodeImage, decodeImages, encodeFamily, encodeFile, encodeImage, encodeImages, readHeader } from './codec';
 export type { CodecModel, CodingOptions, DecodeFileOptions, DecodeFileResult, DecodeOptions, DecodeResult, EncodeFileOptions, EncodeFileResult, EncodeOptions, EncodeResult, Engine } from './codec';
 export { BACKENDS, CodecError, FAMILIES, fileOverhead, headerBytes, MAGIC, VERSION } from './format';
-export type { BackendFamily, CodecErrorKind, PrnnFileHeader, PrnnHeader, TfjsBackend } from './format';
+export type { BackendFamily, CodecErrorKind, PrnnFileHeader, PrnnHeader, Salvage, TfjsBackend } from './format';
 export { crc32, weightsFingerprint } from './hash';
 export { M as FREQUENCY_TOTAL } from './rans';

@@ -164,7 +164,7 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
     // The header is read here first: a file that is no .prnn at all is refused without the worker.
     let total = 0;
     try {
-      const h = readHeader(bytes);
+      const h = readHeader(bytes, { salvage: true }); // a multi-image file cut short: its whole pictures
       total = h.images * h.height * h.width * h.channels; // a file may hold several pictures
       patchDecode({ fileModel: h.modelId, fileBackend: h.backend });
     } catch (e) {
@@ -188,7 +188,7 @@ export async function restoreFile(file: Blob, name: string): Promise<void> {
     const per = out.image.length / out.count;
     const sameAsSource =
       source && source.length === per ? Array.from({ length: out.count }, (_, k) => k * per).some((at) => source.every((v, i) => v === out.image[at + i])) : null;
-    patchDecode({ status: 'done', progress: { done: total, total }, image: out.image, count: out.count, config, sameAsSource, backend: out.backend, ms: out.ms });
+    patchDecode({ status: 'done', progress: { done: total, total }, image: out.image, count: out.count, config, sameAsSource, backend: out.backend, ms: out.ms, truncated: out.truncated ?? null });
   } catch (e) {
     if (current()) patchDecode(cancelled(e) ? { status: 'cancelled' } : { status: 'error', error: (e as Error).message });
   } finally {
