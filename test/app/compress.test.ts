@@ -208,10 +208,16 @@ describe('codec worker handlers', () => {
     expect(dec.count).toBe(3);
     expect([...dec.image]).toEqual(pictures.flatMap((p) => [...p]));
     expect(c.events.at(-1)).toEqual({ done: 225, total: 225 });
-    // cut inside the second picture: refused, naming it
+    // cut inside the second picture: the first is given back (checked), and the loss is said
     const cut = unwrap(await handlers.restore({ file: file.slice(0, 40 + 75), modelId: 'tiny', source }, ctx()));
-    expect(cut).toMatchObject({ ok: false, kind: 'truncated' });
-    expect((cut as { message: string }).message).toMatch(/ends inside image 2 of 3/);
+    if (!cut.ok) throw new Error(cut.message);
+    expect(cut.count).toBe(1);
+    expect([...cut.image]).toEqual([...pictures[0]!]);
+    expect(cut.truncated?.total).toBe(3);
+    expect(cut.truncated?.message).toMatch(/ends inside image 2 of 3/);
+    // cut inside the first: nothing whole, refused
+    const none = unwrap(await handlers.restore({ file: file.slice(0, 30), modelId: 'tiny', source }, ctx()));
+    expect(none).toMatchObject({ ok: false, kind: 'truncated' });
   });
 
   it('returns the codec\'s refusals as values with their kind', async () => {
