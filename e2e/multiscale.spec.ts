@@ -37,6 +37,11 @@ for (const backend of ['cpu', 'webgpu']) {
     expect(new Set(large).size).toBeGreaterThan(10);
     await expect(page.getByTestId('sample-small-grid')).toBeVisible();
     await expect(page.getByTestId('progress')).toContainText(`done: ${SMALL + LARGE} sub-pixels`);
+    // read in the order drawn: stage 1 (small) left of or above stage 2 (large), each captioned
+    const [s, l] = [await page.getByTestId('sample-small-grid').boundingBox(), await page.getByTestId('sample-grid').boundingBox()];
+    expect(s!.x + s!.width <= l!.x + 0.5 || s!.y + s!.height <= l!.y + 0.5, JSON.stringify({ s, l })).toBe(true);
+    await expect(page.locator('.small-stage figcaption')).toHaveText("Stage 1: 4×4");
+    await expect(page.locator('.large-stage figcaption')).toHaveText("Stage 2: 8×8, given stage 1");
 
     await page.reload();
     expect(await samplePixels(page)).toEqual(large);

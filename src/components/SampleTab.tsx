@@ -25,7 +25,7 @@ function StageNote({ run }: { run: SampleRun }) {
       ? `Stage 1 of 2: the ${s.height}×${s.width} image, pixel by pixel (shown enlarged).`
       : run.stage === 'large'
         ? `Stage 2 of 2: the ${l.height}×${l.width} image, drawn over the enlarged ${s.height}×${s.width} one and given it.`
-        : `Multi-Scale PixelRNN: the ${s.height}×${s.width} image first (right), then the ${l.height}×${l.width} image given it (left).`;
+        : `Multi-Scale PixelRNN: stage 1 drew the ${s.height}×${s.width} images, stage 2 the ${l.height}×${l.width} images given them.`;
   return (
     <p className="hint" data-testid="sample-stage-note">
       {text}
@@ -47,6 +47,20 @@ export function SampleTab() {
     downloadBlob(await gridPng(run.images, run.count, shapeOf(run.config)), `pixelrnn-samples-seed${run.seed}.png`);
   };
 
+  // the sampled images: in a Multi-Scale PixelRNN's second stage, after its first
+  const grid = run.images && run.config && (
+    <ImageGrid
+      images={run.images}
+      count={run.count}
+      config={run.config}
+      done={running ? run.done : undefined}
+      highlight={running ? { row: run.row, col: run.col } : null}
+      selected={inspect?.stage === 'small' ? null : inspect}
+      onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col, run.small ? 'large' : undefined) : undefined}
+      testId="sample-grid"
+      label="Sampled images"
+    />
+  );
   return (
     <div className="tab-body">
       <section className="panel">
@@ -105,17 +119,6 @@ export function SampleTab() {
         {run.smallConfig && run.config && <StageNote run={run} />}
         {run.images && run.config ? (
           <div className="row stages">
-            <ImageGrid
-              images={run.images}
-              count={run.count}
-              config={run.config}
-              done={running ? run.done : undefined}
-              highlight={running ? { row: run.row, col: run.col } : null}
-              selected={inspect?.stage === 'small' ? null : inspect}
-              onPick={run.status === 'done' ? (h) => void inspectPixel(h.index, h.row, h.col, run.small ? 'large' : undefined) : undefined}
-              testId="sample-grid"
-              label="Sampled images"
-            />
             {run.small && run.smallConfig && (
               <figure className="small-stage">
                 <ImageGrid
@@ -133,6 +136,16 @@ export function SampleTab() {
                   Stage 1: {run.smallConfig.height}×{run.smallConfig.width}
                 </figcaption>
               </figure>
+            )}
+            {run.small ? (
+              <figure className="large-stage">
+                {grid}
+                <figcaption>
+                  Stage 2: {run.config.height}×{run.config.width}, given stage 1
+                </figcaption>
+              </figure>
+            ) : (
+              grid
             )}
           </div>
         ) : (
