@@ -361,6 +361,7 @@ export function readFile(bytes: Uint8Array): PrnnFile {
   }
   return { header: fields(images.length), images };
 }
+
 /** The header of image k of a parsed file, as a one-image file would have it. */
 export function imageHeader(file: PrnnFile, k: number): PrnnHeader {
   const { images: _, ...h } = file.header;
