@@ -177,7 +177,7 @@ describe('multi-image files', () => {
     changed[firstPayload + 7]! ^= 0x10; // a bit inside image 1's coded data
     const e = await refusal(() => decodeFile(cm, changed, { salvage: true }));
     expect(e.kind).not.toBe('truncated');
-    expect(e.message).toMatch(/image 1 of 2/);
+    expect(e.message).toMatch(/image 1 of 3/);
   });
 
   it('refuses a count that disagrees with the data (file CRC intact: written wrongly), in both directions', async () => {

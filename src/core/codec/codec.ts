@@ -204,12 +204,19 @@ export interface DecodeResult {
  * short gives the header with `images` = those stored whole (see `decodeFile`).
  */
 export function readHeader(file: Uint8Array, options: { salvage?: boolean } = {}): PrnnFileHeader {
+  return parseOrSalvage(file, options.salvage === true).parsed.header;
+}
+
+/**
+ * Parses a file; with `salvage`, a multi-image file cut short gives its images stored whole before the cut, with
+ * how many it announced and the refusal it would otherwise have had. Anything else damaged is refused.
+ */
+function parseOrSalvage(file: Uint8Array, salvage: boolean): { parsed: PrnnFile; truncated?: { total: number; message: string } } {
   try {
-    return readFile(file).header;
+    return { parsed: readFile(file) };
   } catch (e) {
-    // a multi-image file cut short: the header as `decodeFile` with `salvage` will read it (its whole images)
-    if (options.salvage && e instanceof CodecError && e.salvage) return e.salvage.file.header;
-    throw e;
+    if (!(salvage && e instanceof CodecError && e.salvage)) throw e;
+    return { parsed: e.salvage.file, truncated: { total: e.salvage.total, message: e.message } };
   }
 }
 
@@ -258,16 +265,9 @@ export interface DecodeFileResult {
  * refuses; a failure names the image (1-based: "image 3 of 5"). Progress counts the sub-pixels of all of them.
  */
 export async function decodeFile(cm: CodecModel, file: Uint8Array, options: DecodeFileOptions = {}): Promise<DecodeFileResult> {
-  let parsed: PrnnFile;
-  let truncated: DecodeFileResult['truncated'];
-  try {
-    parsed = readFile(file);
-  } catch (e) {
-    if (!(options.salvage && e instanceof CodecError && e.salvage)) throw e;
-    parsed = e.salvage.file;
-    truncated = { total: e.salvage.total, message: e.message };
-  }
+  const { parsed, truncated } = parseOrSalvage(file, options.salvage === true);
   const count = parsed.images.length;
+  const announced = truncated?.total ?? count; // a salvaged file names its images out of all it held
   const which = options.only ?? parsed.images.map((_, k) => k);
   for (const k of which)
     if (!(Number.isInteger(k) && k >= 0 && k < count)) throw new CodecError('input', `No image ${k + 1} in this file: it holds ${count} image${count === 1 ? '' : 's'}`);
@@ -277,7 +277,7 @@ export async function decodeFile(cm: CodecModel, file: Uint8Array, options: Deco
   for (let i = 0; i < which.length; i += batch) {
     const part = which.slice(i, i + batch);
     const at = i;
-    const streams = part.map((k) => ({ header: imageHeader(parsed, k), payload: parsed.images[k]!.payload, label: count > 1 ? `image ${k + 1} of ${count}: ` : '' }));
+    const streams = part.map((k) => ({ header: imageHeader(parsed, k), payload: parsed.images[k]!.payload, label: announced > 1 ? `image ${k + 1} of ${announced}: ` : '' }));
     const decoded = await decodeStreams(cm, streams, {
       ...options,
       onProgress: options.onProgress && ((done) => options.onProgress!(at * per + done * part.length, which.length * per)),
