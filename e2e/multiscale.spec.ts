@@ -99,16 +99,41 @@ test.describe('at 390 px wide (a phone)', () => {
   });
 });
 
-test('the build leaves out Emoji-64 (89 MB the app never reads) and keeps the datasets it does read', async ({ page }) => {
+test("the build leaves out Emoji-64's training and validation splits (81 MB the app never reads) and keeps what it does read", async ({ page }) => {
   await open(page, { model: ID, seed: 1, count: 2, backend: 'cpu' });
   await waitModel(page, ID);
-  const kept = await page.request.get('data/emoji32/manifest.json');
-  expect(kept.status()).toBe(200);
-  expect(await kept.text()).toContain('pixelrnn-lab-dataset');
-  const dropped = await page.request.get('data/emoji64/manifest.json');
-  // a static server answers 404, or its single-page fallback (the app's HTML): never the dataset
-  expect(dropped.status() === 404 || !(await dropped.text()).includes('pixelrnn-lab-dataset')).toBe(true);
+  for (const path of ['data/emoji32/manifest.json', 'data/emoji64/manifest.json']) {
+    const kept = await page.request.get(path);
+    expect(kept.status(), path).toBe(200);
+    expect(await kept.text()).toContain('pixelrnn-lab-dataset');
+  }
+  // the test split, for the galleries of a 64×64 model: all 652 images
+  const test = await page.request.get('data/emoji64/test-rgb.u8');
+  expect(test.status()).toBe(200);
+  expect((await test.body()).length).toBe(652 * 64 * 64 * 3);
+  for (const path of ['data/emoji64/train-rgb.u8', 'data/emoji64/val-rgb.u8']) {
+    const dropped = await page.request.get(path);
+    // a static server answers 404, or its single-page fallback (the app's HTML): never the data
+    expect(dropped.status() === 404 || (await dropped.body()).length < 100_000, path).toBe(true);
+  }
   // the Multi-Scale pair still samples both stages without it
   expect(await samplePixels(page)).toHaveLength(2 * LARGE);
   expect(await smallPixels(page)).toHaveLength(2 * SMALL);
+});
+
+test('an Emoji-64 model that is not a pair: the Inpaint gallery shows Emoji-64 test images, from the build', async ({ page }) => {
+  const id = 'test-emoji64-pixelcnn';
+  await open(page, { model: id, backend: 'cpu', tab: 'inpaint', autostart: 0 });
+  await waitModel(page, id);
+  await expect(page.getByTestId('dataset-emoji64')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('arch-pixelcnn')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('inpaint-unsupported')).toHaveCount(0);
+  const gallery = page.getByTestId('gallery');
+  await expect(gallery).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
+  await expect(page.locator('[data-testid^="gallery-"]')).toHaveCount(12);
+  await page.getByTestId('gallery-0').click();
+  // the first test emoji, resized to the fixture's 8×8: a picture (not blank white), in the source
+  const source = await page.evaluate(() => Array.from(window.__pixelrnn!.state().inpaint.source ?? []));
+  expect(source).toHaveLength(8 * 8 * 3);
+  expect(source.filter((v) => v < 200).length).toBeGreaterThan(8);
 });
