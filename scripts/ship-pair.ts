@@ -6,12 +6,15 @@
  * copies both models to <models>/<id>-small and <models>/<id>-large, and lists the pair in <models>/index.json
  * as one entry with "arch": "multiscale" and its "small" model.
  *
- *   npx tsx scripts/ship-pair.ts --small runs/ms-small --large runs/ms-large --id emoji64-multiscale [--limit N] [--backend wasm] [--models public/models]
+ * With --compare DIR (a shipped unconditional model of the same 64×64 images, e.g. public/models/emoji64-pixelcnn),
+ * the card also records that model's test figure, size and training time beside the pair's (issue 12's comparison).
+ *
+ *   npx tsx scripts/ship-pair.ts --small runs/ms-small --large runs/ms-large --id emoji64-multiscale [--compare DIR] [--limit N] [--backend wasm] [--models public/models]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCard, type ModelCard } from '../src/core/io/card';
 
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     models: { type: 'string', default: 'public/models' },
+    compare: { type: 'string' },
   },
 });
 if (!values.small || !values.large || !values.id) throw new Error('ship-pair: give --small DIR --large DIR --id ID');
@@ -77,6 +81,7 @@ card.multiScale = {
 const baselines = join(models, 'emoji64-codec-baselines.json');
 if (!existsSync(baselines)) await writeFile(baselines, JSON.stringify(lastJson(['scripts/codec-baselines.ts', '--data', 'emoji64']), null, 1) + '\n');
 card.codecBaselines = { ...(JSON.parse(await readFile(baselines, 'utf8')) as object), command: 'npm run baselines -- --data emoji64' };
+if (values.compare) card.comparison = await comparison(values.compare);
 smallCard.multiScale = { large: `${id}-large`, note: `the small half of the pair ${id}: its test figures are on the large model's card` };
 
 // 3) both folders, and one index entry for the pair
@@ -92,3 +97,26 @@ const entry = { id, dataset: 'emoji64', arch: 'multiscale', path: `${id}-large/m
 index.models = [...index.models.filter((m) => m.id !== id), entry].sort((a, b) => a.id.localeCompare(b.id));
 await writeFile(indexPath, JSON.stringify(index, null, 1) + '\n');
 console.log(`shipped ${shipped('small')} + ${shipped('large')}: test ${test.bitsPerDim.toFixed(3)} bits/dim on ${test.images} images of 64×64`);
+
+/**
+ * An unconditional model of the same images, for the card: its test figure (which must be on the same test
+ * split, every image) and what it cost, beside the large half's own training.
+ */
+async function comparison(dir: string): Promise<Record<string, unknown>> {
+  const doc = (await readDoc(dir)) as Awaited<ReturnType<typeof readDoc>> & { modelTopology?: { config?: { height?: number; width?: number; condition?: unknown } } };
+  const other = parseCard(doc.userDefinedMetadata?.card, join(dir, 'model.json'));
+  const config = doc.modelTopology?.config;
+  if (config?.condition || config?.height !== 64 || config?.width !== 64) throw new Error(`ship-pair: ${dir} is not an unconditional 64×64 model`);
+  if (!other.test?.bitsPerDim || other.test.split !== 'test' || other.test.images !== test.images)
+    throw new Error(`ship-pair: ${dir} has no test figure on all ${test.images} test images (ship it with scripts/ship.ts first)`);
+  return {
+    model: basename(dir),
+    description: (other.architecture as { description?: string } | undefined)?.description,
+    parameters: other.parameters,
+    steps: other.steps,
+    cpuSeconds: other.cpuSeconds,
+    test: { split: 'test', images: other.test.images, bitsPerDim: other.test.bitsPerDim, natsPerImage: other.test.natsPerImage },
+    pair: { bitsPerDim: test.bitsPerDim, largeHalfParameters: card.parameters, largeHalfSteps: card.steps, largeHalfCpuSeconds: card.cpuSeconds },
+    note: 'An unconditional 64×64 model of the same images, trained on the same machine; the pair figure includes the small half, trained separately (its time is under multiScale).',
+  };
+}

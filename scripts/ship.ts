@@ -36,6 +36,7 @@ const MODELS = 'public/models';
 const CHECK_IMAGES = 16;
 const INDEX = join(MODELS, 'index.json');
 const ARCH_TITLE: Record<string, string> = { pixelcnn: 'PixelCNN', rowlstm: 'Row LSTM', diagonal: 'Diagonal BiLSTM', gated: 'Gated PixelCNN' };
+const DATASET_TITLE: Record<string, string> = { mnist: 'binarized MNIST', emoji32: 'Emoji-32', emoji64: 'Emoji-64' };
 
 interface Entry {
   id: string;
@@ -121,11 +122,12 @@ async function ship(run: string, id: string): Promise<void> {
     card.paperComparison =
       "The paper's test NLLs (PixelCNN 81.30, Row LSTM 80.54, Diagonal BiLSTM 79.20 nats) are on Larochelle's fixed binarisation, which is not obtainable here; this test split is MNIST's own test set with one fixed Bernoulli draw (seed in public/data/mnist/manifest.json).";
 
-  // 2) lossless codecs on the same test images, for Emoji-32
-  if (dataset === 'emoji32') {
-    const cache = join(MODELS, 'emoji32-codec-baselines.json');
-    if (!existsSync(cache)) await writeFile(cache, JSON.stringify(lastJson(['scripts/codec-baselines.ts']), null, 1) + '\n');
-    card.codecBaselines = { ...(JSON.parse(await readFile(cache, 'utf8')) as object), command: 'npm run baselines' };
+  // 2) lossless codecs on the same test images, for the colour datasets
+  if (dataset !== 'mnist') {
+    const cache = join(MODELS, `${dataset}-codec-baselines.json`);
+    const args = dataset === 'emoji32' ? [] : ['--data', dataset];
+    if (!existsSync(cache)) await writeFile(cache, JSON.stringify(lastJson(['scripts/codec-baselines.ts', ...args]), null, 1) + '\n');
+    card.codecBaselines = { ...(JSON.parse(await readFile(cache, 'utf8')) as object), command: ['npm run baselines', ...(args.length ? ['--', ...args] : [])].join(' ') };
   }
 
   // 3) the model folder the app serves, and its entry in the index
@@ -140,7 +142,7 @@ async function ship(run: string, id: string): Promise<void> {
     dataset,
     arch: config.arch,
     path: `${id}/model.json`,
-    title: values.title ?? `${ARCH_TITLE[config.arch] ?? config.arch}${config.classes ? ' (class-conditional)' : ''} · ${dataset === 'mnist' ? 'binarized MNIST' : 'Emoji-32'}`,
+    title: values.title ?? `${ARCH_TITLE[config.arch] ?? config.arch}${config.classes ? ' (class-conditional)' : ''} · ${DATASET_TITLE[dataset] ?? dataset}`,
   };
   index.models = [...index.models.filter((m) => m.id !== id), entry].sort((a, b) => a.id.localeCompare(b.id));
   await writeFile(INDEX, JSON.stringify(index, null, 1) + '\n');

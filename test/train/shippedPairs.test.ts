@@ -62,13 +62,26 @@ describe('shipped multi-scale pairs', () => {
     }
     execFileSync('mkdir', ['-p', models]);
     copyFileSync('public/models/emoji64-codec-baselines.json', join(models, 'emoji64-codec-baselines.json'));
-    execFileSync('npx', ['tsx', 'scripts/ship-pair.ts', '--small', join(root, 'small'), '--large', join(root, 'large'), '--id', 'ms-test', '--limit', '8', '--backend', 'cpu', '--models', models], {
-      stdio: 'pipe',
-      timeout: 600_000,
-    });
+    // an unconditional 64×64 model to compare with, its test figure on the same 8 images; and one that cannot be
+    const plain = createModel(preset('small-emoji64-pixelcnn', tiny));
+    const figure = { split: 'test', images: 8, natsPerImage: 20000, bitsPerDim: 2.35 };
+    await saveModel(plain, fileHandler(join(root, 'plain')), { steps: 3, cpuSeconds: 60, parameters: plain.params.count(), test: figure });
+    await saveModel(plain, fileHandler(join(root, 'untested')), { steps: 3 });
+    plain.dispose();
+    const ship = (compare: string) =>
+      execFileSync('npx', ['tsx', 'scripts/ship-pair.ts', '--small', join(root, 'small'), '--large', join(root, 'large'), '--id', 'ms-test', '--limit', '8', '--backend', 'cpu', '--models', models, '--compare', compare], {
+        stdio: 'pipe',
+        timeout: 600_000,
+      });
+    expect(() => ship(join(root, 'untested'))).toThrow(/has no test figure on all 8 test images/);
+    expect(() => ship(join(root, 'large'))).toThrow(/is not an unconditional 64×64 model/);
+    expect(pairsIn(models)).toEqual([]); // nothing shipped by a refused comparison
+    ship(join(root, 'plain'));
     const [entry] = pairsIn(models);
     expect(entry).toMatchObject({ id: 'ms-test', dataset: 'emoji64', arch: 'multiscale', path: 'ms-test-large/model.json', small: 'ms-test-small/model.json' });
     await checkShippedPair(models, entry!);
+    const card = JSON.parse(readFileSync(join(models, 'ms-test-large/model.json'), 'utf8')).userDefinedMetadata.card;
+    expect(card.comparison).toMatchObject({ model: 'plain', steps: 3, cpuSeconds: 60, test: figure, pair: { bitsPerDim: card.test.bitsPerDim, largeHalfSteps: 1 } });
     rmSync(root, { recursive: true, force: true });
   }, 600_000);
 });
