@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { deviceKey, figure, pick, plan, shapeKey } from '../../src/gpu/choice';
 import { BACKENDS, type BackendChoice, type BackendName, type Measurement, type Probe } from '../../src/gpu/names';
 import { forgetCalibrations, knownChoices, remember } from '../../src/store/calibrationCache';
-import { bestModel, parseIndex, testScore, type ModelEntry } from '../../src/store/registry';
+import { bestModel, openingModel, parseIndex, testScore, type ModelEntry } from '../../src/store/registry';
 import { parseUrl } from '../../src/store/url';
 
 /** This machine: WebGPU and WebGL on SwiftShader, wasm with threads, cpu. */
@@ -197,5 +197,24 @@ describe('the best model of each dataset', () => {
     expect(testScore({ testNll: 'x' })).toBeNull();
     expect(testScore(null)).toBeNull();
     expect(testScore({ testBitsPerDim: 2.5 })).toEqual({ bitsPerDim: 2.5, nll: null });
+  });
+
+  it('Emoji-64 opens on its Multi-Scale pair, though the 64×64 PixelCNN is the best (★); other datasets on their best', () => {
+    const { models } = parseIndex(
+      [
+        { id: 'emoji64-pixelcnn', dataset: 'emoji64', arch: 'pixelcnn', path: 'a/model.json' },
+        { id: 'emoji64-multiscale', dataset: 'emoji64', arch: 'multiscale', path: 'b/model.json', small: 'c/model.json' },
+      ],
+      'http://x/models/',
+    );
+    const e64 = models.map((m) => ({ ...m, test: { bitsPerDim: m.arch === 'multiscale' ? 2.92 : 2.63, nll: null } }));
+    expect(bestModel(e64, 'emoji64')!.id).toBe('emoji64-pixelcnn');
+    expect(openingModel(e64, 'emoji64')!.id).toBe('emoji64-multiscale');
+    // with no pair shipped, the best; an untrained pair is not preferred
+    expect(openingModel(e64.filter((m) => m.arch !== 'multiscale'), 'emoji64')!.id).toBe('emoji64-pixelcnn');
+    const untrainedPair = { ...e64[1]!, id: 'untrained:pair', kind: 'untrained' as const };
+    expect(openingModel([e64[0]!, untrainedPair], 'emoji64')!.id).toBe('emoji64-pixelcnn');
+    expect(openingModel(entries(), 'emoji32')!.id).toBe('emoji32-pixelcnn');
+    expect(openingModel(entries(), 'mnist')!.id).toBe('mnist-rowlstm');
   });
 });

@@ -5,7 +5,7 @@
 import type { BackendName } from '../../gpu/names';
 import { WorkerGoneError } from '../../worker/rpc';
 import { forgetCalibrations, knownChoices, remember } from '../calibrationCache';
-import { bestModel, byDatasetArch, cardOf, DEFAULT_DATASET, fromLocal, parseIndex, testScore, untrained, type ModelEntry } from '../registry';
+import { byDatasetArch, openingModel, cardOf, DEFAULT_DATASET, fromLocal, parseIndex, testScore, untrained, type ModelEntry } from '../registry';
 import { emptyRun, type WorkerName } from '../state';
 import { getState, patch, setState } from '../store';
 import { parseUrl, type Tab, type UrlParams } from '../url';
@@ -38,7 +38,7 @@ export async function startApp(search: string): Promise<void> {
   const wanted = url.model ? registry.models.find((m) => m.id === url.model || m.id === `local:${url.model}`) : null;
   if (url.model && !wanted) patch('model', { status: 'error', error: `No model "${url.model}" in models/index.json or this browser` });
   // The best shipped model (by its card's test likelihood) of the default dataset.
-  const first = wanted ?? bestModel(registry.models, DEFAULT_DATASET) ?? registry.models.find((m) => m.kind === 'shipped') ?? registry.models[0];
+  const first = wanted ?? openingModel(registry.models, DEFAULT_DATASET) ?? registry.models.find((m) => m.kind === 'shipped') ?? registry.models[0];
   if (first) await selectModel(first.id, { autostart: url.autostart });
 }
 
@@ -97,10 +97,10 @@ export function setTab(tab: Tab): void {
   setState({ tab });
 }
 
-/** A dataset opens on its best shipped model (lowest test bits/dim on the cards). */
+/** A dataset opens on its best shipped model (lowest test bits/dim on the cards), or the kind it is there to show. */
 export function setDataset(dataset: string): void {
   const { registry } = getState();
-  const next = bestModel(registry.models, dataset);
+  const next = openingModel(registry.models, dataset);
   setState({ dataset });
   if (next) void selectModel(next.id);
 }
