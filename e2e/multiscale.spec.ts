@@ -24,6 +24,9 @@ for (const backend of ['cpu', 'webgpu']) {
     await waitModel(page, ID);
     await expect(page.getByTestId('dataset-emoji64')).toHaveAttribute('aria-pressed', 'true');
     await expect(page.getByTestId('arch-multiscale')).toHaveAttribute('aria-pressed', 'true');
+    // the pair's test figure beside PNG and WebP on the same test images, from its card
+    await expect(page.getByTestId('model-nll')).toContainText('7.500 bits/dim');
+    await expect(page.getByTestId('model-codecs')).toHaveText(/On the same 652 test images: PNG 2\.250, WebP lossless 1\.500 bits\/dim\./);
 
     const large = await samplePixels(page);
     expect(large).toHaveLength(2 * LARGE);

@@ -1,7 +1,7 @@
 import { ARCHS, DATASETS, bestModel, byDatasetArch, type ModelEntry } from '../store/registry';
 import { selectModel, setArch, setDataset } from '../store/actions/app';
 import { useApp } from '../store/store';
-import { cardScore, type CardScore } from '../core/io/card';
+import { cardScore, codecFigures, type CardScore, type ModelCard } from '../core/io/card';
 
 /** Dataset × architecture, then which weights (shipped, saved in this browser: fine-tuned, trained or imported here, untrained), with load progress. */
 export function ModelPicker() {
@@ -81,6 +81,7 @@ export function ModelPicker() {
             <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
               {describeScore(cardScore(model.card))}
             </span>
+            <CodecFigures card={model.card} />
           </span>
         )}
         {model.status === 'ready' && model.config && !model.small && (
@@ -90,6 +91,7 @@ export function ModelPicker() {
             <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
               {describeScore(cardScore(model.card))}
             </span>
+            <CodecFigures card={model.card} />
           </span>
         )}
       </div>
@@ -124,4 +126,16 @@ export function describeScore(score: CardScore): string {
     case 'none':
       return 'No test NLL on its card.';
   }
+}
+
+/** The lossless codecs on the card, beside the model's own figure: what its bits/dim would beat or not. */
+function CodecFigures({ card }: { card: ModelCard }) {
+  const f = codecFigures(card);
+  if (!f || cardScore(card).kind !== 'test') return null;
+  return (
+    <span data-testid="model-codecs">
+      {' '}
+      On the same {f.images ?? ''} test images: {f.codecs.map((c) => `${c.name} ${c.bitsPerDim.toFixed(3)}`).join(', ')} bits/dim.
+    </span>
+  );
 }

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromArtifacts, toArtifacts } from '../../src/core/io/artifacts';
-import { cardScore, fineTunedCard, parseCard, type ModelCard } from '../../src/core/io/card';
+import { cardScore, codecFigures, fineTunedCard, parseCard, type ModelCard } from '../../src/core/io/card';
 import { PixelModel } from '../../src/core/models/pixelModel';
 import { describeScore } from '../../src/components/ModelPicker';
 import { fineTune, PauseSwitch } from '../../src/worker/training';
@@ -132,5 +132,19 @@ describe('model card schema', () => {
       expect(score.bitsPerDim).toBeGreaterThan(0);
     }
     model.dispose();
+  });
+});
+
+describe('codecFigures: the lossless codecs a card compares with', () => {
+  it('reads each codec short name and file bits/dim; nothing when the card has none or only malformed ones', () => {
+    const shipped = JSON.parse(readFileSync('public/models/emoji64-multiscale-large/model.json', 'utf8')).userDefinedMetadata.card as ModelCard;
+    const f = codecFigures(shipped)!;
+    expect(f.images).toBe(652);
+    expect(f.codecs.map((c) => c.name)).toEqual(['PNG', 'WebP lossless']);
+    expect(f.codecs[0]!.bitsPerDim).toBeCloseTo(2.222, 3);
+    expect(f.codecs[1]!.bitsPerDim).toBeCloseTo(1.44, 3);
+    expect(codecFigures({})).toBeNull();
+    expect(codecFigures({ codecBaselines: { results: { PNG: { fileBitsPerDim: 'x' } } } })).toBeNull();
+    expect(codecFigures({ codecBaselines: { results: { 'PNG (deflate)': { fileBitsPerDim: 3 } } } })).toEqual({ images: null, codecs: [{ name: 'PNG', bitsPerDim: 3 }] });
   });
 });

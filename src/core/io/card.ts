@@ -249,6 +249,19 @@ export type CardScore =
   | { kind: 'untrained' }
   | { kind: 'none' };
 
+/**
+ * The lossless codecs a card compares its model with (scripts/codec-baselines.ts, on the same test images): each
+ * codec's short name ("PNG", "WebP lossless") and the bits/dim of its files; null when the card has none.
+ */
+export function codecFigures(card: ModelCard): { images: number | null; codecs: Array<{ name: string; bitsPerDim: number }> } | null {
+  const b = card.codecBaselines as { images?: unknown; results?: Record<string, { fileBitsPerDim?: unknown }> } | undefined;
+  if (!b?.results || typeof b.results !== 'object') return null;
+  const codecs = Object.entries(b.results)
+    .filter(([, r]) => typeof r?.fileBitsPerDim === 'number' && Number.isFinite(r.fileBitsPerDim))
+    .map(([name, r]) => ({ name: name.replace(/\s*\(.*\)$/, ''), bitsPerDim: r.fileBitsPerDim as number }));
+  return codecs.length ? { images: typeof b.images === 'number' ? b.images : null, codecs } : null;
+}
+
 export function cardScore(card: ModelCard): CardScore {
   const ft = card.fineTune;
   if (ft) {
