@@ -135,7 +135,7 @@ function CodecFigures({ card }: { card: ModelCard }) {
   return (
     <span data-testid="model-codecs">
       {' '}
-      On the same {f.images ?? ''} test images: {f.codecs.map((c) => `${c.name} ${c.bitsPerDim.toFixed(3)}`).join(', ')} bits/dim.
+      On the same {f.images ? `${f.images} ` : ''}test images: {f.codecs.map((c) => `${c.name} ${c.bitsPerDim.toFixed(3)}`).join(', ')} bits/dim.
     </span>
   );
 }
