@@ -78,20 +78,14 @@ export function ModelPicker() {
             Multi-Scale PixelRNN: a {model.small.config.height}×{model.small.config.width} {ARCHS.find((a) => a.id === model.small!.config.arch)?.title} ({(model.small.params / 1000).toFixed(1)}k
             parameters) draws a small image, then a {model.config.height}×{model.config.width} {ARCHS.find((a) => a.id === model.config!.arch)?.title} ({(model.params / 1000).toFixed(1)}k
             parameters) draws the large image given it.{' '}
-            <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
-              {describeScore(cardScore(model.card))}
-            </span>
-            <CodecFigures card={model.card} />
+            <CardFigures card={model.card} />
           </span>
         )}
         {model.status === 'ready' && model.config && !model.small && (
           <span>
             {ARCHS.find((a) => a.id === model.config!.arch)?.blurb}. {model.config.height}×{model.config.width}
             {model.config.channels === 3 ? ' RGB' : model.config.output === 'binary' ? ' binary' : ' grey'}, {model.config.layers} layers, {(model.params / 1000).toFixed(1)}k parameters.{' '}
-            <span data-testid="model-nll" data-kind={cardScore(model.card).kind}>
-              {describeScore(cardScore(model.card))}
-            </span>
-            <CodecFigures card={model.card} />
+            <CardFigures card={model.card} />
           </span>
         )}
       </div>
@@ -128,14 +122,21 @@ export function describeScore(score: CardScore): string {
   }
 }
 
-/** The lossless codecs on the card, beside the model's own figure: what its bits/dim would beat or not. */
-function CodecFigures({ card }: { card: ModelCard }) {
-  const f = codecFigures(card);
-  if (!f || cardScore(card).kind !== 'test') return null;
+/** The card's figure for the model, and beside a test figure the lossless codecs on the same images: what its bits/dim would beat or not. */
+function CardFigures({ card }: { card: ModelCard }) {
+  const score = cardScore(card);
+  const f = score.kind === 'test' ? codecFigures(card) : null;
   return (
-    <span data-testid="model-codecs">
-      {' '}
-      On the same {f.images ? `${f.images} ` : ''}test images: {f.codecs.map((c) => `${c.name} ${c.bitsPerDim.toFixed(3)}`).join(', ')} bits/dim.
-    </span>
+    <>
+      <span data-testid="model-nll" data-kind={score.kind}>
+        {describeScore(score)}
+      </span>
+      {f && (
+        <span data-testid="model-codecs">
+          {' '}
+          On the same {f.images ? `${f.images} ` : ''}test images: {f.codecs.map((c) => `${c.name} ${c.bitsPerDim.toFixed(3)}`).join(', ')} bits/dim.
+        </span>
+      )}
+    </>
   );
 }
